@@ -1,0 +1,128 @@
+"""Race several optimizers from one start on one surface, and summarise the outcome."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+import optimizers
+from surfaces import Surface
+
+Array = npt.NDArray[np.float64]
+OptimizerSpec = tuple[str, Mapping[str, Any]]
+
+
+@dataclass(frozen=True, eq=False)
+class RaceEntry:
+    """One optimizer's run: its path, the loss along it and where it diverged.
+
+    ``diverged_at`` is the first step whose point was non-finite or left |coordinate| > 1e6
+    (``-1`` if it never diverged); from that step on ``points`` repeat the last finite point,
+    and ``values`` are NaN so that charts stop drawing where the run blew up.
+    """
+
+    name: str
+    hparams: Mapping[str, Any]
+    points: Array
+    values: Array
+    lrs: Array
+    diverged_at: int
+
+    @property
+    def diverged(self) -> bool:
+        return self.diverged_at >= 0
+
+
+@dataclass(frozen=True)
+class ResultRow:
+    """One line of the results table (NaN / -1 where a number does not apply)."""
+
+    name: str
+    final_loss: float
+    distance_to_minimum: float
+    steps_to_tolerance: int
+    diverged_at: int
+
+    @property
+    def status(self) -> str:
+        if self.diverged_at >= 0:
+            return f"diverged at step {self.diverged_at}"
+        if self.steps_to_tolerance >= 0:
+            return f"converged in {self.steps_to_tolerance} steps"
+        return "not converged"
+
+
+def race(
+    surface: Surface,
+    specs: Sequence[OptimizerSpec],
+    start: tuple[float, float],
+    steps: int,
+    schedule: optimizers.schedules.Schedule | None = None,
+    noise: float = 0.0,
+    seed: int | None = None,
+) -> tuple[RaceEntry, ...]:
+    """Run every ``(name, hparams)`` in ``specs`` from ``start`` for ``steps`` steps.
+
+    All optimizers see the same gradient noise sequence (same ``seed``), so differences in
+    the picture come from the update rules alone.
+    """
+    entries = []
+    start_arr = np.asarray(start, dtype=np.float64)
+    for name, hparams in specs:
+        opt = optimizers.make(name, **hparams)
+        traj = optimizers.run(
+            opt, surface.grad, start_arr, steps, schedule=schedule,
+            noise=noise, seed=seed,
+        )
+        diverged_at = int(traj.diverged_at)
+        with np.errstate(all="ignore"):
+            values = surface.value(traj.points)
+        if diverged_at >= 0:
+            values = values.copy()
+            values[diverged_at:] = np.nan
+        entries.append(
+            RaceEntry(
+                name=name, hparams=dict(opt.hparams), points=traj.points, values=values,
+                lrs=np.asarray(traj.lrs, dtype=np.float64), diverged_at=diverged_at,
+            )
+        )
+    return tuple(entries)
+
+
+def optimum_value(surface: Surface) -> float:
+    """The lowest listed minimum's value, or NaN for surfaces unbounded below."""
+    if len(surface.minima) == 0:
+        return float("nan")
+    return float(np.min(surface.value(surface.minima)))
+
+
+def summarize(surface: Surface, entries: Sequence[RaceEntry], tol: float = 1e-3) -> list[ResultRow]:
+    """Per entry: final loss, distance to the nearest listed minimum, steps until the loss
+    gap ``f - f*`` first drops below ``tol`` (``-1`` if never or if ``f*`` is unknown)."""
+    f_star = optimum_value(surface)
+    rows = []
+    for entry in entries:
+        final = entry.points[-1]
+        if len(surface.minima):
+            distance = float(np.min(np.linalg.norm(surface.minima - final, axis=-1)))
+        else:
+            distance = float("nan")
+        reached = -1
+        if np.isfinite(f_star):
+            with np.errstate(invalid="ignore"):
+                below = np.flatnonzero(entry.values - f_star < tol)
+            if below.size:
+                reached = int(below[0])
+        final_loss = float("nan") if entry.diverged else float(entry.values[-1])
+        rows.append(
+            ResultRow(
+                name=entry.name, final_loss=final_loss,
+                distance_to_minimum=float("nan") if entry.diverged else distance,
+                steps_to_tolerance=reached, diverged_at=entry.diverged_at,
+            )
+        )
+    return rows

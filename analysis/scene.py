@@ -1,0 +1,156 @@
+"""A scene: everything the page needs to reproduce one race, as plain, hashable values.
+
+The app turns widgets into a :class:`Scene`; everything else (optimizer hyperparameters,
+the schedule, cache keys, later the URL) is derived from it here, where tests reach it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from types import MappingProxyType
+from typing import Any
+
+import optimizers
+from analysis.race import OptimizerSpec
+from surfaces import SURFACES, Surface
+
+DEFAULT_OPTIMIZERS = ("sgd", "momentum", "nesterov", "rmsprop", "adam")
+
+# The optimizers whose `momentum` hyperparameter the page's momentum slider drives.
+MOMENTUM_DRIVEN = frozenset({"momentum", "nesterov"})
+
+STEPS_RANGE = (10, 2000)
+LR_RANGE = (1e-6, 100.0)
+MOMENTUM_RANGE = (0.0, 0.999)
+NOISE_RANGE = (0.0, 100.0)
+
+# What `Scene.decay` means for each schedule, its allowed range and its default.
+DECAY_SETTINGS = MappingProxyType({
+    "step": ("γ: multiply lr by γ every N steps", (0.01, 1.0), 0.5),
+    "exponential": ("γ per step (lr·γᵗ)", (0.8, 1.0), 0.99),
+    "inverse_time": ("k in lr / (1 + k·t)", (0.0, 10.0), 0.01),
+    "cosine": ("final lr as a fraction of lr", (0.0, 1.0), 0.0),
+})
+
+VIEWS = MappingProxyType({"race": "Race", "3d": "3D surface"})
+
+SCHEDULE_LABELS = MappingProxyType({
+    "constant": "none",
+    "step": "step",
+    "exponential": "exponential",
+    "inverse_time": "1/t",
+    "cosine": "cosine",
+})
+
+
+@dataclass(frozen=True)
+class SurfaceDefaults:
+    """A per-surface starting scene: a learning rate and a step count that tell its story."""
+
+    lr: float
+    steps: int
+
+
+# Chosen by running the default race on each surface: the lr at which SGD makes visible
+# progress without diverging, so the first picture already shows the differences.
+SURFACE_DEFAULTS = MappingProxyType({
+    "bowl": SurfaceDefaults(0.1, 100),
+    "ravine": SurfaceDefaults(0.05, 150),
+    "saddle": SurfaceDefaults(0.02, 200),
+    "saddle_escape": SurfaceDefaults(0.05, 200),
+    "monkey_saddle": SurfaceDefaults(0.01, 200),
+    "rosenbrock": SurfaceDefaults(0.001, 300),
+    "beale": SurfaceDefaults(0.005, 500),
+    "himmelblau": SurfaceDefaults(0.01, 200),
+    "six_hump_camel": SurfaceDefaults(0.02, 200),
+    "rastrigin": SurfaceDefaults(0.005, 200),
+    "plateau": SurfaceDefaults(0.1, 300),
+    "kink": SurfaceDefaults(0.05, 200),
+    "smooth_kink": SurfaceDefaults(0.05, 200),
+})
+FALLBACK_DEFAULTS = SurfaceDefaults(0.01, 300)
+
+
+def surface_defaults(name: str) -> SurfaceDefaults:
+    return SURFACE_DEFAULTS.get(name, FALLBACK_DEFAULTS)
+
+
+@dataclass(frozen=True)
+class Scene:
+    """One race, fully specified.
+
+    ``overrides`` holds per-optimizer hyperparameters that differ from torch's defaults, as
+    a sorted tuple of ``(optimizer, hyperparameter, value)`` so the scene stays hashable.
+    ``decay`` means the schedule's own rate: ``gamma`` for step and exponential, ``decay``
+    for 1/t, and ``eta_min`` (a fraction of lr) for cosine.
+    """
+
+    surface: str = "rosenbrock"
+    optimizers: tuple[str, ...] = DEFAULT_OPTIMIZERS
+    lr: float = 1e-3
+    momentum: float = 0.9
+    schedule: str = "constant"
+    decay: float = 0.5
+    step_size: int = 100
+    steps: int = 300
+    start: tuple[float, float] | None = None
+    noise: float = 0.0
+    seed: int = 0
+    overrides: tuple[tuple[str, str, Any], ...] = field(default=())
+    view: str = "race"
+
+    def race_key(self) -> Scene:
+        """This scene without its presentation fields: the key for cached computations, so
+        switching the view never recomputes a race."""
+        return replace(self, view="race") if self.view != "race" else self
+
+    def get_surface(self) -> Surface:
+        return SURFACES[self.surface]
+
+    def start_point(self) -> tuple[float, float]:
+        return self.start if self.start is not None else self.get_surface().start
+
+    def hparams(self, name: str) -> dict[str, Any]:
+        """The hyperparameters passed to ``optimizers.make(name, ...)``."""
+        hp: dict[str, Any] = {"lr": self.lr}
+        if name in MOMENTUM_DRIVEN:
+            hp["momentum"] = self.momentum
+        hp.update({param: value for opt, param, value in self.overrides if opt == name})
+        return hp
+
+    def optimizer_specs(self) -> tuple[OptimizerSpec, ...]:
+        return tuple((name, self.hparams(name)) for name in self.optimizers)
+
+    def schedule_fn(self) -> optimizers.schedules.Schedule | None:
+        kind = self.schedule
+        if kind == "constant":
+            return None
+        if kind == "step":
+            return optimizers.schedules.make_schedule("step", step_size=self.step_size,
+                                                      gamma=self.decay)
+        if kind == "exponential":
+            return optimizers.schedules.make_schedule("exponential", gamma=self.decay)
+        if kind == "inverse_time":
+            return optimizers.schedules.make_schedule("inverse_time", decay=self.decay)
+        if kind == "cosine":
+            return optimizers.schedules.make_schedule("cosine", T_max=self.steps,
+                                                      eta_min=self.decay)
+        raise ValueError(f"Unknown schedule {kind!r}; valid: {', '.join(SCHEDULE_LABELS)}")
+
+    def summary(self) -> str:
+        """A one-line description of the settings, for export attributions."""
+        parts = [f"lr={self.lr:g}"]
+        if MOMENTUM_DRIVEN & set(self.optimizers):
+            parts.append(f"μ={self.momentum:g}")
+        if self.schedule != "constant":
+            parts.append(f"{SCHEDULE_LABELS[self.schedule]} decay {self.decay:g}")
+        if self.noise:
+            parts.append(f"noise σ={self.noise:g} (seed {self.seed})")
+        x, y = self.start_point()
+        parts.append(f"{self.steps} steps from ({x:g}, {y:g})")
+        return " · ".join(parts)
+
+    def with_surface(self, name: str) -> Scene:
+        """Switch surface and take its default lr, steps and start."""
+        d = surface_defaults(name)
+        return replace(self, surface=name, lr=d.lr, steps=d.steps, start=None)

@@ -1,0 +1,198 @@
+"""Speed of the optimizer core (run on demand: ``python benchmarks/bench_core.py``).
+
+Prints a markdown table:
+
+* Adam, 10,000 starts x 500 steps on Rosenbrock: `optimizers.run` (stores every point) and
+  `optimizers.iterate` (no storage), next to a plain per-point Python loop (fewer points,
+  extrapolated) and, when torch is installed, a ``torch.optim.Adam`` loop on the same
+  ``(10000, 2)`` float64 tensor (gradient by the same formula, trajectory stored too; and
+  with autograd). Target: ``run`` >= 3x the torch loop.
+* A 200 x 200 lr x momentum sweep (``sgd`` with ``lr`` of shape ``(200, 1)`` and
+  ``momentum`` of shape ``(1, 200)``), 300 steps on a quadratic ravine. Target: < 1 s.
+
+Times are the best of a few repeats (the machine may be shared). Not a test.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from optimizers import iterate, make, run  # noqa: E402
+
+N_STARTS, STEPS, LR = 10_000, 500, 1e-2
+SWEEP, SWEEP_STEPS = 200, 300
+REPEATS = 3
+
+
+def _inline_rosenbrock(p: np.ndarray) -> np.ndarray:
+    """Gradient of (1 - x)^2 + 100 (y - x^2)^2 (used if `surfaces` is not ready)."""
+    x, y = p[..., 0], p[..., 1]
+    r = y - x * x
+    g = np.empty(np.shape(p))
+    g[..., 0] = -2.0 * (1.0 - x) - 400.0 * x * r
+    g[..., 1] = 200.0 * r
+    return g
+
+
+def rosenbrock_grad() -> tuple[Callable[[np.ndarray], np.ndarray], str]:
+    try:
+        from surfaces import get_surface  # type: ignore[attr-defined]
+
+        return get_surface("rosenbrock").grad, "surfaces.get_surface('rosenbrock').grad"
+    except (ImportError, KeyError, AttributeError):
+        return _inline_rosenbrock, "inline gradient (surfaces not ready)"
+
+
+def ravine_grad(p: np.ndarray) -> np.ndarray:
+    """Gradient of the ravine f = (x^2 + 50 y^2) / 2."""
+    return p * np.array([1.0, 50.0])
+
+
+def best(fn: Callable[[], Any], repeats: int = REPEATS) -> tuple[float, float]:
+    """Best wall-clock and best CPU (process, all threads) time of ``repeats`` calls."""
+    wall, cpu = [], []
+    for _ in range(repeats):
+        t0, c0 = time.perf_counter(), time.process_time()
+        fn()
+        wall.append(time.perf_counter() - t0)
+        cpu.append(time.process_time() - c0)
+    return min(wall), min(cpu)
+
+
+def main() -> None:
+    grad, source = rosenbrock_grad()
+    rng = np.random.default_rng(0)
+    starts = rng.uniform([-2.0, -1.0], [2.0, 3.0], size=(N_STARTS, 2))
+    opt = make("adam", lr=LR)
+    point_steps = N_STARTS * STEPS
+    rows: list[tuple[str, float, float, float]] = []  # (name, wall, cpu, point-steps)
+
+    rows.append(
+        (
+            f"optimizers.run, Adam, {N_STARTS} x {STEPS}",
+            *best(lambda: run(opt, grad, starts, STEPS)),
+            point_steps,
+        )
+    )
+
+    def consume() -> None:
+        for _ in iterate(opt, grad, starts, STEPS):
+            pass
+
+    rows.append(("optimizers.iterate (no storage)", *best(consume), point_steps))
+
+    few = 20
+
+    def per_point() -> None:
+        for s in starts[:few]:
+            x = s.copy()
+            state = opt.init(x)
+            for _ in range(STEPS):
+                x, state = opt.update(grad(x), state, x)
+
+    wall, cpu = best(per_point, 1)
+    scale = N_STARTS / few
+    rows.append(
+        (
+            f"per-point Python loop ({few} points, extrapolated)",
+            wall * scale,
+            cpu * scale,
+            point_steps,
+        )
+    )
+
+    torch_times = None
+    try:
+        import torch
+    except ImportError:
+        torch = None
+    if torch is not None:
+
+        def torch_grad(p: Any) -> Any:
+            x, y = p[:, 0], p[:, 1]
+            r = y - x * x
+            return torch.stack([-2.0 * (1.0 - x) - 400.0 * x * r, 200.0 * r], dim=-1)
+
+        def torch_loop() -> None:
+            p = torch.tensor(starts, dtype=torch.float64, requires_grad=True)
+            adam = torch.optim.Adam([p], lr=LR)
+            out = torch.empty((STEPS + 1, N_STARTS, 2), dtype=torch.float64)
+            out[0] = p.detach()
+            for t in range(STEPS):
+                with torch.no_grad():
+                    p.grad = torch_grad(p)
+                adam.step()
+                out[t + 1] = p.detach()
+
+        def torch_autograd() -> None:
+            p = torch.tensor(starts, dtype=torch.float64, requires_grad=True)
+            adam = torch.optim.Adam([p], lr=LR)
+            out = torch.empty((STEPS + 1, N_STARTS, 2), dtype=torch.float64)
+            out[0] = p.detach()
+            for t in range(STEPS):
+                adam.zero_grad()
+                x, y = p[:, 0], p[:, 1]
+                ((1 - x) ** 2 + 100 * (y - x * x) ** 2).sum().backward()
+                adam.step()
+                out[t + 1] = p.detach()
+
+        torch_times = best(torch_loop)
+        rows.append(("torch.optim.Adam loop (same gradient formula)", *torch_times, point_steps))
+        rows.append(("torch.optim.Adam loop (autograd)", *best(torch_autograd), point_steps))
+
+    lr = np.geomspace(1e-4, 0.05, SWEEP)[:, None]
+    mom = np.linspace(0.0, 0.99, SWEEP)[None, :]
+    sgd = make("sgd", lr=lr, momentum=mom)
+    f = np.array([0.5, 25.0])
+    sweep_ps = SWEEP * SWEEP * SWEEP_STEPS
+
+    def sweep_reduce() -> None:
+        final_loss = None
+        for t, p, alive in iterate(sgd, ravine_grad, [1.0, 1.0], SWEEP_STEPS):
+            if t == SWEEP_STEPS:  # reduce to a map; the paths are never stored
+                final_loss = np.where(alive, (p * p) @ f, np.inf)
+        assert final_loss is not None and final_loss.shape == (SWEEP, SWEEP)
+
+    sweep_times = best(sweep_reduce)
+    name = f"sweep {SWEEP}x{SWEEP} lr x momentum (sgd), {SWEEP_STEPS} steps, iterate"
+    rows.append((name, *sweep_times, sweep_ps))
+    run_sweep = best(lambda: run(sgd, ravine_grad, [1.0, 1.0], SWEEP_STEPS))
+    rows.append(("same sweep, run (stores 301 x 200 x 200 x 2 points)", *run_sweep, sweep_ps))
+
+    print(f"Rosenbrock gradient: {source}; numpy {np.__version__}", end="")
+    print(f"; torch {torch.__version__}" if torch is not None else "; torch not installed")
+    print(f"Machine: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f} (shared)")
+    print()
+    print(
+        "| benchmark | wall (s) | CPU (s) | point-steps / s (wall) | vs torch loop (wall / CPU) |"
+    )
+    print("|---|---:|---:|---:|---:|")
+    for name, wall, cpu, work in rows:
+        same_work = work == point_steps
+        ratio = "n/a"
+        if torch_times and same_work:
+            ratio = f"{torch_times[0] / wall:.1f}x / {torch_times[1] / cpu:.1f}x"
+        print(f"| {name} | {wall:.3f} | {cpu:.3f} | {work / wall:,.0f} | {ratio} |")
+    print()
+    t_run = rows[0][1:3]
+    if torch_times:
+        speedup = torch_times[0] / t_run[0]
+        verdict = "met" if speedup >= 3 else "NOT met"
+        print(f"Target run >= 3x torch loop: {speedup:.1f}x wall ({verdict})")
+    verdict = "met" if sweep_times[0] < 1 else "NOT met"
+    print(
+        f"Target sweep < 1 s: {sweep_times[0]:.3f} s wall ({verdict}), {sweep_times[1]:.3f} s CPU"
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,41 @@
+"""Gradient-descent optimizers in pure NumPy, with torch.optim's names and semantics.
+
+An optimizer is a pair of pure functions, ``init(params) -> state`` and
+``update(grads, state, params, lr_scale=1.0, hess=None) -> (new_params, new_state)``
+(optax style), made by `make` with torch.optim's hyperparameter names, defaults, validation
+messages and update rules. Parameters may have any shape; numeric hyperparameters may be
+arrays that index a batch of runs along the leading axes of the parameters.
+
+`run` and `iterate` drive an optimizer over 2D points ``(..., 2)`` with a gradient callable,
+an optional learning-rate schedule (`schedules`) and optional gradient noise.
+
+Examples
+--------
+>>> import numpy as np
+>>> from optimizers import make, run
+>>> traj = run(make("momentum", lr=0.1), lambda p: p, start=[1.0, -1.0], steps=200)
+>>> bool(np.all(np.abs(traj.final) < 1e-3))
+True
+"""
+
+from optimizers import schedules
+from optimizers._core import Optimizer, UnknownNameError
+from optimizers._registry import OPTIMIZERS, defaults, make
+from optimizers.run import Trajectory, iterate, run
+from optimizers.schedules import SCHEDULES, Schedule, make_schedule, multipliers
+
+__all__ = [
+    "OPTIMIZERS",
+    "SCHEDULES",
+    "Optimizer",
+    "Schedule",
+    "Trajectory",
+    "UnknownNameError",
+    "defaults",
+    "iterate",
+    "make",
+    "make_schedule",
+    "multipliers",
+    "run",
+    "schedules",
+]

@@ -1,0 +1,117 @@
+"""The optimizer registry: `OPTIMIZERS`, `make` and `defaults`."""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Callable, Mapping
+from types import MappingProxyType
+from typing import Any
+
+from optimizers._adam import adam, adamax, adamw, nadam, radam
+from optimizers._adaptive import adadelta, adagrad, rmsprop
+from optimizers._core import Optimizer, unknown_name
+from optimizers._sgd import momentum, nesterov, sgd
+
+OPTIMIZERS: Mapping[str, Callable[..., Optimizer]] = MappingProxyType(
+    {
+        "sgd": sgd,
+        "momentum": momentum,
+        "nesterov": nesterov,
+        "adagrad": adagrad,
+        "rmsprop": rmsprop,
+        "adadelta": adadelta,
+        "adam": adam,
+        "adamw": adamw,
+        "nadam": nadam,
+        "radam": radam,
+        "adamax": adamax,
+    }
+)
+"""Read-only, ordered mapping from name to factory (``factory(**hparams) -> Optimizer``)."""
+
+
+def _factory(name: str) -> Callable[..., Optimizer]:
+    try:
+        return OPTIMIZERS[name]
+    except (KeyError, TypeError):
+        raise unknown_name("optimizer", name, OPTIMIZERS) from None
+
+
+def defaults(name: str) -> dict[str, Any]:
+    """The default hyperparameters of optimizer ``name`` (a fresh dict, in torch's order).
+
+    Parameters
+    ----------
+    name : str
+        A key of `OPTIMIZERS`.
+
+    Returns
+    -------
+    dict
+        Hyperparameter name to default value; mutating it changes nothing.
+
+    Raises
+    ------
+    KeyError
+        (also a `ValueError`) for an unknown name, listing the valid names.
+
+    Examples
+    --------
+    >>> defaults("adadelta")
+    {'lr': 1.0, 'rho': 0.9, 'eps': 1e-06, 'weight_decay': 0.0}
+    """
+    params = inspect.signature(_factory(name)).parameters.values()
+    return {p.name: p.default for p in params}
+
+
+def make(name: str, **hparams: Any) -> Optimizer:
+    """Make the optimizer ``name`` with torch.optim's hyperparameter names and defaults.
+
+    Parameters
+    ----------
+    name : str
+        A key of `OPTIMIZERS`: ``sgd``, ``momentum`` (sgd, ``momentum=0.9``), ``nesterov``
+        (sgd, ``momentum=0.9, nesterov=True``), ``adagrad``, ``rmsprop``, ``adadelta``,
+        ``adam``, ``adamw``, ``nadam``, ``radam``, ``adamax``.
+    **hparams
+        Hyperparameters overriding `defaults` (``name``). Numeric ones may be arrays whose
+        axes index a batch of runs along the *leading* axes of the parameters.
+
+    Returns
+    -------
+    Optimizer
+        ``(name, init, update, hparams)``.
+
+    Raises
+    ------
+    KeyError
+        (also a `ValueError`) for an unknown ``name``, listing the valid names.
+    TypeError
+        For an unknown hyperparameter, listing the valid ones, or a value of the wrong type.
+    ValueError
+        For an invalid value, with torch's message (``Invalid learning rate: -1.0``).
+
+    Notes
+    -----
+    Departures from torch.optim: no ``maximize``, ``foreach``, ``capturable``,
+    ``differentiable`` or ``fused`` flags; NaN hyperparameters are rejected everywhere (torch's
+    ``lr < 0`` check in SGD lets NaN through); array hyperparameters are validated
+    elementwise (the message shows the first offending element); ``betas`` may mix a float
+    and an array (torch wants both floats or both tensors). ``decoupled_weight_decay`` is
+    torch 2.x's flag of ``Adam``, ``NAdam`` and ``RAdam``.
+
+    Examples
+    --------
+    >>> opt = make("nesterov", lr=0.01)
+    >>> opt.name, opt.hparams["momentum"], opt.hparams["nesterov"]
+    ('nesterov', 0.9, True)
+    """
+    factory = _factory(name)
+    valid = inspect.signature(factory).parameters
+    unknown = [key for key in hparams if key not in valid]
+    if unknown:
+        raise TypeError(
+            f"Unknown hyperparameter(s) {', '.join(map(repr, unknown))} for optimizer "
+            f"{name!r}; valid hyperparameters are: {', '.join(valid)}"
+        )
+    return factory(**hparams)

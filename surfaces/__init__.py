@@ -1,0 +1,32 @@
+"""Analytic 2D loss surfaces with exact value, gradient and Hessian (pure NumPy).
+
+``from_expression`` (a surface typed as a formula) needs SymPy; it is imported on first use so
+that ``import surfaces`` stays light for everything else.
+"""
+
+from typing import Any
+
+from surfaces._library import SURFACES, get_surface
+from surfaces._surface import Bounds, Surface
+
+_LAZY = {"ExpressionError", "from_expression", "normalize_expression", "MAX_LENGTH"}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        from surfaces import _expression
+
+        return getattr(_expression, name)
+    raise AttributeError(f"module 'surfaces' has no attribute {name!r}")
+
+
+__all__ = [
+    "MAX_LENGTH",
+    "SURFACES",
+    "Bounds",
+    "ExpressionError",
+    "Surface",
+    "from_expression",
+    "get_surface",
+    "normalize_expression",
+]

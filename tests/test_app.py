@@ -1,0 +1,112 @@
+"""The page, driven headless with Streamlit's AppTest (no browser needed)."""
+
+import json
+
+import numpy as np
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from surfaces import SURFACES
+from tests.conftest import ROOT
+from viz.spec import decode_typed_array
+
+pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
+
+
+def fresh_app() -> AppTest:
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+def race_paths(at: AppTest) -> dict[str, np.ndarray]:
+    """The full path of every optimizer, decoded from the race chart's spec."""
+    chart = next(c for c in at.get("plotly_chart") if '"contour"' in c.proto.spec)
+    spec = json.loads(chart.proto.spec)
+    paths = {}
+    for trace in spec["data"]:
+        if trace.get("mode") == "lines" and trace.get("showlegend", True):
+            xs = decode_typed_array(trace["x"])
+            ys = decode_typed_array(trace["y"])
+            paths[trace["legendgroup"]] = np.stack([xs, ys], axis=-1)
+    return paths
+
+
+@pytest.fixture(scope="module")
+def app() -> AppTest:
+    return fresh_app()
+
+
+def test_defaults_race_five_optimizers(app):
+    paths = race_paths(app)
+    assert set(paths) == {"sgd", "momentum", "nesterov", "rmsprop", "adam"}
+    assert len(app.get("plotly_chart")) == 1  # one figure: map + loss panel
+
+
+def test_3d_view_draws_only_the_surface():
+    at = fresh_app()
+    at.radio(key="view").set_value("3d").run()
+    assert not at.exception
+    charts = at.get("plotly_chart")
+    assert len(charts) == 1
+    spec = json.loads(charts[0].proto.spec)
+    assert spec["data"][0]["type"] == "surface"
+    assert at.query_params["view"] == "3d"
+
+
+@pytest.mark.parametrize("name", list(SURFACES))
+def test_every_surface_runs_without_exception(name):
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    at.run()
+    at.selectbox(key="surface").set_value(name).run()
+    assert not at.exception, at.exception
+    assert at.session_state["start_x"] == SURFACES[name].start[0]
+    assert race_paths(at)
+
+
+def test_lr_slider_changes_trajectories():
+    at = fresh_app()
+    before = race_paths(at)
+    assert at.session_state["lr"] != 0.002
+    at.select_slider(key="lr").set_value(0.002).run()
+    assert not at.exception
+    after = race_paths(at)
+    assert not np.allclose(before["sgd"][-1], after["sgd"][-1])
+
+
+def test_momentum_slider_changes_only_momentum_methods():
+    at = fresh_app()
+    before = race_paths(at)
+    at.slider(key="momentum").set_value(0.5).run()
+    after = race_paths(at)
+    assert not np.allclose(before["momentum"][-1], after["momentum"][-1])
+    np.testing.assert_array_equal(before["sgd"], after["sgd"])
+    np.testing.assert_array_equal(before["adam"], after["adam"])
+
+
+def test_decay_schedule_changes_trajectories():
+    at = fresh_app()
+    before = race_paths(at)
+    at.selectbox(key="schedule").set_value("exponential").run()
+    at.slider(key="decay_exponential").set_value(0.95).run()
+    assert not at.exception
+    after = race_paths(at)
+    assert not np.allclose(before["adam"][-1], after["adam"][-1])
+
+
+def test_diverging_lr_warns_without_exception():
+    at = fresh_app()
+    at.selectbox(key="surface").set_value("bowl").run()
+    at.select_slider(key="lr").set_value(10.0).run()
+    assert not at.exception
+    warnings = [w.value for w in at.warning]
+    assert any("SGD diverged at step" in w for w in warnings), warnings
+    assert len(at.dataframe) == 1
+
+
+def test_no_optimizer_selected_shows_hint():
+    at = fresh_app()
+    at.multiselect(key="optimizers").set_value([]).run()
+    assert not at.exception
+    assert any("Pick at least one optimizer" in i.value for i in at.info)

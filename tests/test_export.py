@@ -1,0 +1,302 @@
+"""Slide exports (viz.export): GIF, MP4, PNG and SVG, checked by decoding what they produce.
+
+Races are built by hand on a bowl defined here, so these tests depend on no surface or
+optimizer module; one smoke test also runs a real race when those packages are importable.
+"""
+
+import io
+import xml.etree.ElementTree as ET
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from PIL import Image, ImageColor, ImageSequence
+
+from analysis.race import RaceEntry
+from surfaces import Surface
+from viz import export, theme
+from viz.race import frame_steps
+
+SMALL = {"width": 360, "height": 270}
+
+
+def bowl(bounds=((-2.0, 2.0), (-2.0, 2.0))) -> Surface:
+    return Surface(
+        name="test_bowl",
+        title="Test bowl",
+        formula="x^2/2 + y^2/2",
+        value=lambda p: 0.5 * (p[..., 0] ** 2 + p[..., 1] ** 2),
+        grad=lambda p: np.asarray(p, dtype=float),
+        hessian=lambda p: np.broadcast_to(np.eye(2), (*np.shape(p)[:-1], 2, 2)),
+        bounds=bounds,
+        minima=[(0.0, 0.0)],
+        saddles=[(1.5, -1.5)],
+    )
+
+
+def make_entry(name: str, points, diverged_at: int = -1) -> RaceEntry:
+    points = np.asarray(points, dtype=float)
+    with np.errstate(all="ignore"):
+        values = 0.5 * (points**2).sum(axis=-1)
+    if diverged_at >= 0:
+        values[diverged_at:] = np.nan
+    return RaceEntry(
+        name=name,
+        hparams={},
+        points=points,
+        values=values,
+        lrs=np.full(len(points), 0.1),
+        diverged_at=diverged_at,
+    )
+
+
+def spiral(name: str, start, end, steps: int, turns: float = 0.5) -> RaceEntry:
+    """A path from ``start`` curling into ``end``: distinct, smooth, inside the map."""
+    t = np.linspace(0.0, 1.0, steps + 1)[:, None]
+    start, end = np.asarray(start, float), np.asarray(end, float)
+    angle = turns * 2 * np.pi * t[:, 0]
+    offset = (start - end) * (1 - t)
+    rot = np.stack(
+        [
+            offset[:, 0] * np.cos(angle) - offset[:, 1] * np.sin(angle),
+            offset[:, 0] * np.sin(angle) + offset[:, 1] * np.cos(angle),
+        ],
+        axis=-1,
+    )
+    return make_entry(name, end + rot)
+
+
+def diverging(name: str, start, steps: int) -> RaceEntry:
+    """SGD with too large a learning rate on the bowl: x <- -2x until |x| > 1e6."""
+    points = np.empty((steps + 1, 2))
+    points[0] = start
+    diverged_at = -1
+    for k in range(1, steps + 1):
+        nxt = points[k - 1] * -2.0
+        if diverged_at < 0 and np.abs(nxt).max() > 1e6:
+            diverged_at = k
+        points[k] = points[k - 1] if diverged_at >= 0 else nxt
+    return make_entry(name, points, diverged_at)
+
+
+STEPS = 60
+ENDS = {"sgd": (1.2, 1.2), "momentum": (-1.2, 0.9), "adam": (0.7, -1.0)}
+
+
+@pytest.fixture(scope="module")
+def race():
+    surface = bowl()
+    entries = [spiral(name, (-1.5, 1.5), end, STEPS) for name, end in ENDS.items()]
+    return surface, entries
+
+
+@pytest.fixture(scope="module")
+def gif(race):
+    surface, entries = race
+    fractions = []
+    data = export.race_gif(
+        surface,
+        entries,
+        max_frames=40,
+        attribution="Descent · test",
+        progress=fractions.append,
+        **SMALL,
+    )
+    return data, fractions
+
+
+def rgb_frames(data: bytes) -> list[np.ndarray]:
+    with Image.open(io.BytesIO(data)) as im:
+        return [np.asarray(frame.convert("RGB")) for frame in ImageSequence.Iterator(im)]
+
+
+def test_gif_is_a_looping_animation_of_the_frame_steps(gif):
+    data, _ = gif
+    with Image.open(io.BytesIO(data)) as im:
+        assert im.format == "GIF" and im.is_animated
+        assert im.n_frames == len(frame_steps(STEPS, 40)) > 20
+        assert im.size == (SMALL["width"], SMALL["height"])
+        assert im.info["loop"] == 0
+        durations = []
+        for frame in ImageSequence.Iterator(im):
+            durations.append(frame.info["duration"])
+    assert durations[0] == 30  # 30 fps, in whole centiseconds
+    assert durations[-1] == 30 + export.HOLD_LAST_MS
+
+
+def test_gif_first_and_last_frames_differ(gif):
+    frames = rgb_frames(gif[0])
+    assert (frames[0] != frames[-1]).any()
+
+
+def test_gif_head_has_the_optimizer_colour(race, gif):
+    surface, entries = race
+    layout = export.gif_layout(surface, entries, attribution="Descent · test", **SMALL)
+    last = rgb_frames(gif[0])[-1]
+    for entry in entries:
+        x, y = np.round(layout.to_pixels(entry.points[-1])).astype(int)
+        want = np.array(ImageColor.getrgb(theme.color(entry.name)))
+        assert np.abs(last[y, x].astype(int) - want).max() <= 8, entry.name
+
+
+def test_layout_matches_what_matplotlib_drew():
+    """The transform the paths use puts the minimum on the white fill of matplotlib's star."""
+    surface = bowl()
+    layout = export.gif_layout(surface, [])
+    background = rgb_frames(export.race_gif(surface, []))[0]
+    x, y = np.round(layout.to_pixels(surface.minima[0])).astype(int)
+    assert (background[y, x] >= 245).all()
+    rows, cols = np.nonzero((background[y - 8 : y + 9, x - 8 : x + 9] >= 245).all(axis=-1))
+    assert abs(cols.mean() - 8) < 1 and abs(rows.mean() - 8) < 1.5
+    left, top, right, bottom = layout.box
+    assert 0 < left < x < right < 800 and 0 < top < y < bottom < 600
+
+
+def test_gif_decodes_to_exactly_the_rendered_frames(race):
+    """The hand-written delta frames (transparent where unchanged) rebuild every frame."""
+    surface, entries = race
+    data = export.race_gif(surface, entries, max_frames=12, **SMALL)
+    animation = export._animation(
+        surface, entries, max_frames=12, trail=12, attribution="", **SMALL
+    )
+    rendered = list(animation.frames)
+    assert all((np.asarray(frame) != export.TRANSPARENT).all() for frame in rendered)
+    decoded = rgb_frames(data)
+    assert len(decoded) == len(rendered) == animation.count
+    for frame, got in zip(rendered, decoded, strict=True):
+        np.testing.assert_array_equal(got, np.asarray(frame.convert("RGB")))
+
+
+def test_progress_rises_to_one(gif):
+    _, fractions = gif
+    assert len(fractions) >= 3
+    assert all(0 < a < b for a, b in zip(fractions, fractions[1:], strict=False))
+    assert fractions[-1] == 1.0
+
+
+def test_gif_is_deterministic(race, gif):
+    surface, entries = race
+    again = export.race_gif(surface, entries, max_frames=40, attribution="Descent · test", **SMALL)
+    assert again == gif[0]
+
+
+def test_exploding_path_is_clipped_without_crashing():
+    surface = bowl()
+    blowup = diverging("sgd", (0.05, 0.03), STEPS)
+    assert 0 < blowup.diverged_at < 30 and np.abs(blowup.points).max() > 1e5
+    calm = spiral("adam", (-1.5, 1.5), (0.5, 0.5), STEPS)
+    frames = rgb_frames(export.race_gif(surface, [blowup, calm], max_frames=STEPS, **SMALL))
+    assert len(frames) == STEPS + 1
+    assert (frames[2] != frames[5]).any()
+    # its last finite point is far off the map: drawn up to the map's edge, no head
+    black = (frames[-1] == 0).all(axis=-1)
+    assert black.sum() > 20
+
+
+def test_path_stops_at_its_last_finite_point():
+    surface = bowl()
+    path = spiral("momentum", (-1.5, 1.5), (0.8, -0.4), STEPS).points.copy()
+    stop = 25
+    path[stop:] = path[stop - 1]  # RaceEntry's convention after a NaN step
+    entry = make_entry("momentum", path, diverged_at=stop)
+    frames = rgb_frames(export.race_gif(surface, [entry], max_frames=STEPS, **SMALL))
+    layout = export.gif_layout(surface, [entry], **SMALL)
+    left, top, right, bottom = layout.box
+    plot = (slice(top, bottom), slice(left, right))
+    assert (frames[stop - 5][plot] != frames[stop - 1][plot]).any()
+    for k in (stop, stop + 10, STEPS):
+        np.testing.assert_array_equal(frames[k][plot], frames[stop - 1][plot])
+    x, y = np.round(layout.to_pixels(path[stop - 1])).astype(int)
+    want = np.array(ImageColor.getrgb(theme.color("momentum")))
+    assert np.abs(frames[-1][y, x].astype(int) - want).max() <= 8
+
+
+def distance_to_polyline(q: np.ndarray, points: np.ndarray) -> float:
+    a, b = points[:-1], points[1:]
+    d = b - a
+    length2 = (d**2).sum(axis=-1)
+    t = np.clip(((q - a) * d).sum(axis=-1) / np.where(length2 > 0, length2, 1.0), 0.0, 1.0)
+    return float(np.min(np.linalg.norm(a + t[:, None] * d - q, axis=-1)))
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.lists(st.tuples(st.floats(-1e7, 1e7), st.floats(-1e7, 1e7)), min_size=2, max_size=8))
+def test_clipped_runs_stay_in_the_box_and_on_the_path(points):
+    points = np.asarray(points)
+    lo, hi = np.array([-100.0, -50.0]), np.array([300.0, 250.0])
+    for run in export._clip_runs(points, tuple(lo), tuple(hi)):
+        assert len(run) >= 2
+        assert (run >= lo - 1e-3).all() and (run <= hi + 1e-3).all()
+        for q in run:
+            assert distance_to_polyline(q, points) < 1e-3
+
+
+def test_unclipped_path_is_returned_whole():
+    inside = np.array([[0.0, 0.0], [50.0, 60.0], [200.0, 10.0]])
+    (run,) = export._clip_runs(inside, (-100.0, -50.0), (300.0, 250.0))
+    np.testing.assert_array_equal(run, inside)
+
+
+def test_clipping_keeps_a_segment_direction():
+    (run,) = export._clip_runs(np.array([[0.0, 0.0], [1e6, 1e5]]), (-10, -10), (110, 110))
+    np.testing.assert_allclose(run, [[0.0, 0.0], [110.0, 11.0]])
+    assert export._clip_runs(np.array([[-1e6, -5.0], [-1e5, 500.0]]), (0, 0), (10, 10)) == []
+
+
+def test_png_has_the_requested_size():
+    surface = bowl()
+    entries = [spiral("sgd", (-1.5, 1.5), (0.2, 0.1), 30), diverging("momentum", (0.1, 0.1), 40)]
+    data = export.race_png(surface, entries, width=900, height=700, attribution="Descent · x")
+    with Image.open(io.BytesIO(data)) as im:
+        assert im.format == "PNG" and im.size == (900, 700)
+
+
+def test_svg_is_xml_with_the_attribution_and_deterministic():
+    surface = bowl(bounds=((-4.0, 4.0), (-1.0, 1.0)))  # wide: the legend goes above the map
+    entries = [spiral("nadam", (-3.0, 0.5), (0.2, 0.1), 30)]
+    text = export.attribution_line("Test bowl", "lr=0.1 · descent.app")
+    data = export.race_svg(surface, entries, width=800, height=600, attribution=text)
+    assert b"<svg" in data and text.encode("utf-8") in data
+    assert ET.fromstring(data).tag.endswith("svg")
+    assert export.race_svg(surface, entries, width=800, height=600, attribution=text) == data
+
+
+def test_attribution_line():
+    assert export.attribution_line("Rosenbrock", "lr=0.001") == "Descent · Rosenbrock · lr=0.001"
+    assert export.attribution_line("Bowl", "") == "Descent · Bowl"
+
+
+def test_no_entries_and_bad_arguments():
+    with Image.open(io.BytesIO(export.race_gif(bowl(), [], **SMALL))) as im:
+        assert im.size == (SMALL["width"], SMALL["height"])
+    with pytest.raises(ValueError, match="Invalid export size"):
+        export.race_gif(bowl(), [], width=10, height=10)
+    with pytest.raises(ValueError, match="Invalid fps"):
+        export.race_gif(bowl(), [], fps=0)
+
+
+@pytest.mark.skipif(not export.mp4_available(), reason="imageio-ffmpeg is not installed")
+def test_mp4_has_every_frame_and_the_hold(race, tmp_path):
+    import imageio_ffmpeg
+
+    surface, entries = race
+    data = export.race_mp4(surface, entries, max_frames=20, fps=20, width=361, height=271)
+    assert data[4:8] == b"ftyp"
+    path = tmp_path / "race.mp4"
+    path.write_bytes(data)
+    frames, _ = imageio_ffmpeg.count_frames_and_secs(str(path))
+    assert frames == len(frame_steps(STEPS, 20)) + 30  # 1.5 s held at 20 fps
+
+
+def test_real_race_smoke():
+    surfaces = pytest.importorskip("surfaces")
+    if not hasattr(surfaces, "get_surface"):
+        pytest.skip("surfaces registry not written yet")
+    from analysis.race import race
+
+    surface = surfaces.get_surface("rosenbrock")
+    entries = race(surface, [("sgd", {"lr": 1e-3}), ("adam", {"lr": 1e-2})], surface.start, 80)
+    data = export.race_gif(surface, entries, max_frames=20, **SMALL)
+    with Image.open(io.BytesIO(data)) as im:
+        assert im.n_frames == len(frame_steps(80, 20))

@@ -1,0 +1,1002 @@
+"""Specification of `optimizers`: first steps derived by hand from torch's algorithm boxes,
+validation, registry, shapes, purity and batches of runs (array hyperparameters)."""
+
+from __future__ import annotations
+
+import doctest
+import importlib
+import math
+import subprocess
+import sys
+from types import MappingProxyType
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from numpy.testing import assert_allclose, assert_array_equal
+
+import optimizers
+from optimizers import OPTIMIZERS, Optimizer, defaults, make
+
+# f(x, y) = (CURV[0] x^2 + CURV[1] y^2) / 2, gradient (CURV[0] x, CURV[1] y), from START.
+CURV = (1.0, 4.0)
+START = (1.0, -2.0)
+NAMES = list(OPTIMIZERS)
+
+
+def first_steps(opt: Optimizer, n: int = 3, start=START, **kw) -> np.ndarray:
+    """Positions after steps 1..n on the quadratic, shape (n, 2)."""
+    x = np.array(start, dtype=float)
+    state = opt.init(x)
+    out = []
+    for _ in range(n):
+        x, state = opt.update(np.array(CURV) * x, state, x, **kw)
+        out.append(x)
+    return np.array(out)
+
+
+def per_coordinate(coord) -> np.ndarray:
+    """Stack a hand derivation ``coord(x0, c) -> [x1, x2, x3]`` for both coordinates."""
+    return np.array([coord(START[0], CURV[0]), coord(START[1], CURV[1])]).T
+
+
+# ------------------------------------------------------------------ SGD and momentum, by hand
+
+
+def test_sgd_first_three_steps():
+    # x: g = x;  x <- x - 0.1 g.   y: g = 4 y.
+    x1, y1 = 1.0 - 0.1 * 1.0, -2.0 - 0.1 * (-8.0)  # 0.9, -1.2
+    x2, y2 = x1 - 0.1 * x1, y1 - 0.1 * (4 * y1)  # 0.81, -0.72
+    x3, y3 = x2 - 0.1 * x2, y2 - 0.1 * (4 * y2)  # 0.729, -0.432
+    expected = [[x1, y1], [x2, y2], [x3, y3]]
+    assert_allclose(expected, [[0.9, -1.2], [0.81, -0.72], [0.729, -0.432]])
+    assert_allclose(first_steps(make("sgd", lr=0.1)), expected, rtol=1e-14)
+
+
+def test_sgd_weight_decay_first_three_steps():
+    lr, wd = 0.1, 0.5
+
+    def coord(x0, c):
+        g1 = c * x0 + wd * x0
+        x1 = x0 - lr * g1
+        g2 = c * x1 + wd * x1
+        x2 = x1 - lr * g2
+        g3 = c * x2 + wd * x2
+        x3 = x2 - lr * g3
+        return [x1, x2, x3]
+
+    assert_allclose(coord(1.0, 1.0), [0.85, 0.7225, 0.614125])
+    got = first_steps(make("sgd", lr=lr, weight_decay=wd))
+    assert_allclose(got, per_coordinate(coord), rtol=1e-14)
+
+
+def test_sgd_momentum_buffer_starts_at_first_gradient():
+    # torch: b_1 = g_1 (not 0), then b = 0.9 b + g; x <- x - 0.1 b.
+    # x: g1 = 1, b1 = 1, x1 = 0.9; g2 = 0.9, b2 = 1.8, x2 = 0.72;
+    #    g3 = 0.72, b3 = 2.34, x3 = 0.486.
+    # y: g1 = -8, b1 = -8, y1 = -1.2; g2 = -4.8, b2 = -12, y2 = 0; g3 = 0, b3 = -10.8, y3 = 1.08.
+    expected = [[0.9, -1.2], [0.72, 0.0], [0.486, 1.08]]
+    got = first_steps(make("sgd", lr=0.1, momentum=0.9))
+    assert_allclose(got, expected, rtol=1e-14, atol=1e-15)
+    assert_allclose(first_steps(make("momentum", lr=0.1)), expected, rtol=1e-14, atol=1e-15)
+
+
+def test_sgd_dampening_not_applied_at_first_step():
+    lr, mu, tau = 0.1, 0.9, 0.5
+
+    def coord(x0, c):
+        b1 = c * x0  # the first step copies the gradient: no (1 - tau)
+        x1 = x0 - lr * b1
+        b2 = mu * b1 + (1 - tau) * (c * x1)
+        x2 = x1 - lr * b2
+        b3 = mu * b2 + (1 - tau) * (c * x2)
+        x3 = x2 - lr * b3
+        return [x1, x2, x3]
+
+    assert_allclose(coord(1.0, 1.0), [0.9, 0.765, 0.60525])
+    got = first_steps(make("sgd", lr=lr, momentum=mu, dampening=tau))
+    assert_allclose(got, per_coordinate(coord), rtol=1e-14)
+
+
+def test_nesterov_first_three_steps():
+    # torch: b = mu b + g (b_1 = g_1); g <- g + mu b; x <- x - lr g.
+    lr, mu = 0.1, 0.9
+
+    def coord(x0, c):
+        g1 = c * x0
+        b1 = g1
+        x1 = x0 - lr * (g1 + mu * b1)
+        g2 = c * x1
+        b2 = mu * b1 + g2
+        x2 = x1 - lr * (g2 + mu * b2)
+        g3 = c * x2
+        b3 = mu * b2 + g3
+        x3 = x2 - lr * (g3 + mu * b3)
+        return [x1, x2, x3]
+
+    assert_allclose(coord(1.0, 1.0), [0.81, 0.5751, 0.327321])
+    expected = per_coordinate(coord)
+    assert_allclose(first_steps(make("sgd", lr=lr, momentum=mu, nesterov=True)), expected)
+    assert_allclose(first_steps(make("nesterov", lr=lr)), expected, rtol=1e-14)
+
+
+def test_nesterov_equals_cs231n_lookahead_form_at_constant_lr():
+    """The notes: v_prev = v; v = mu v - lr dx; x += -mu v_prev + (1 + mu) v."""
+    lr, mu = 0.05, 0.9
+    x, v = np.array(START), np.zeros(2)
+    notes = []
+    for _ in range(10):
+        v_prev = v
+        v = mu * v - lr * (np.array(CURV) * x)
+        x = x + (-mu * v_prev + (1 + mu) * v)
+        notes.append(x)
+    assert_allclose(first_steps(make("nesterov", lr=lr), n=10), notes, rtol=1e-12)
+
+
+def test_momentum_equals_cs231n_velocity_form_only_at_constant_lr():
+    """v = mu v - lr dx; x += v equals torch's b = mu b + g; x -= lr b when lr is constant."""
+    lr, mu = 0.05, 0.9
+
+    def notes(scales):
+        x, v = np.array(START), np.zeros(2)
+        for s in scales:
+            v = mu * v - lr * s * (np.array(CURV) * x)
+            x = x + v
+        return x
+
+    opt = make("momentum", lr=lr)
+    assert_allclose(first_steps(opt, n=5)[-1], notes([1.0] * 5), rtol=1e-12)
+    # A schedule: torch's buffer holds gradients, so the new lr rescales the whole velocity.
+    scales = [1.0, 1.0, 0.1, 0.1, 0.1]
+    x, state = np.array(START), opt.init(np.array(START))
+    for s in scales:
+        x, state = opt.update(np.array(CURV) * x, state, x, lr_scale=s)
+    assert not np.allclose(x, notes(scales), rtol=1e-3)
+
+
+def test_lr_scale_is_a_scheduled_lr():
+    """lr_scale = s is exactly torch's group['lr'] = lr * s for that step."""
+    for name in NAMES:
+        hp = {"lr": 0.05} if name != "adadelta" else {"lr": 0.5}
+        a = first_steps(make(name, **hp), n=1, lr_scale=0.5)
+        b = first_steps(make(name, lr=hp["lr"] * 0.5), n=1)
+        assert_allclose(a, b, rtol=1e-15, err_msg=name)
+
+
+# ------------------------------------------------------------------------ Adagrad, by hand
+
+
+def test_adagrad_first_three_steps():
+    # s += g^2; x -= lr g / (sqrt(s) + eps): the notes' cache form.
+    lr, eps = 0.1, 1e-10
+
+    def coord(x0, c):
+        g1 = c * x0
+        s1 = g1 * g1
+        x1 = x0 - lr * g1 / (math.sqrt(s1) + eps)
+        g2 = c * x1
+        s2 = s1 + g2 * g2
+        x2 = x1 - lr * g2 / (math.sqrt(s2) + eps)
+        g3 = c * x2
+        s3 = s2 + g3 * g3
+        x3 = x2 - lr * g3 / (math.sqrt(s3) + eps)
+        return [x1, x2, x3]
+
+    # The first step is lr in every coordinate: g / sqrt(g^2) = sign(g).
+    assert_allclose(coord(1.0, 1.0)[0], 0.9)
+    assert_allclose(first_steps(make("adagrad", lr=lr)), per_coordinate(coord), rtol=1e-14)
+
+
+def test_adagrad_lr_decay_initial_accumulator_weight_decay():
+    lr, eta, tau, wd, eps = 0.1, 0.5, 2.0, 0.1, 1e-10
+
+    def coord(x0, c):
+        g1 = c * x0 + wd * x0
+        s1 = tau + g1 * g1
+        x1 = x0 - lr / (1 + 0 * eta) * g1 / (math.sqrt(s1) + eps)
+        g2 = c * x1 + wd * x1
+        s2 = s1 + g2 * g2
+        x2 = x1 - lr / (1 + 1 * eta) * g2 / (math.sqrt(s2) + eps)
+        g3 = c * x2 + wd * x2
+        s3 = s2 + g3 * g3
+        x3 = x2 - lr / (1 + 2 * eta) * g3 / (math.sqrt(s3) + eps)
+        return [x1, x2, x3]
+
+    opt = make("adagrad", lr=lr, lr_decay=eta, initial_accumulator_value=tau, weight_decay=wd)
+    assert_allclose(first_steps(opt), per_coordinate(coord), rtol=1e-14)
+    assert_array_equal(opt.init(np.zeros(3)).sum, [2.0, 2.0, 2.0])
+
+
+# ------------------------------------------------------------------------ RMSprop, by hand
+
+
+def rmsprop_coord(lr, alpha, eps, wd=0.0, mu=0.0, centered=False):
+    def coord(x0, c):
+        x, v, ga, b, xs = x0, 0.0, 0.0, 0.0, []
+        for _ in range(3):  # each step: torch's box line by line
+            g = c * x + wd * x
+            v = alpha * v + (1 - alpha) * g * g
+            vt = v
+            if centered:
+                ga = alpha * ga + (1 - alpha) * g
+                vt = vt - ga * ga
+            if mu > 0:
+                b = mu * b + g / (math.sqrt(vt) + eps)
+                x = x - lr * b
+            else:
+                x = x - lr * g / (math.sqrt(vt) + eps)
+            xs.append(x)
+        return xs
+
+    return coord
+
+
+def test_rmsprop_first_three_steps():
+    # No bias correction: the first step is lr / sqrt(1 - alpha) = 10 lr per coordinate.
+    lr, alpha, eps = 0.01, 0.99, 1e-8
+    g1 = 1.0
+    v1 = (1 - alpha) * g1 * g1
+    x1 = 1.0 - lr * g1 / (math.sqrt(v1) + eps)
+    g2 = x1
+    v2 = alpha * v1 + (1 - alpha) * g2 * g2
+    x2 = x1 - lr * g2 / (math.sqrt(v2) + eps)
+    g3 = x2
+    v3 = alpha * v2 + (1 - alpha) * g3 * g3
+    x3 = x2 - lr * g3 / (math.sqrt(v3) + eps)
+    assert_allclose(x1, 0.9, rtol=1e-7)
+    got = first_steps(make("rmsprop", lr=lr))
+    assert_allclose(got[:, 0], [x1, x2, x3], rtol=1e-14)
+    assert_allclose(got, per_coordinate(rmsprop_coord(lr, alpha, eps)), rtol=1e-14)
+
+
+@pytest.mark.parametrize(
+    "hp",
+    [
+        {"centered": True},
+        {"momentum": 0.5},
+        {"weight_decay": 0.2},
+        {"centered": True, "momentum": 0.9, "weight_decay": 0.1, "alpha": 0.9},
+    ],
+)
+def test_rmsprop_flags_first_three_steps(hp):
+    lr, eps = 0.01, 1e-8
+    alpha = hp.get("alpha", 0.99)
+    coord = rmsprop_coord(
+        lr,
+        alpha,
+        eps,
+        wd=hp.get("weight_decay", 0.0),
+        mu=hp.get("momentum", 0.0),
+        centered=hp.get("centered", False),
+    )
+    got = first_steps(make("rmsprop", lr=lr, **hp))
+    assert_allclose(got, per_coordinate(coord), rtol=1e-13)
+
+
+def test_rmsprop_centered_first_step_uses_variance():
+    # v1 = 0.01 g^2, ga1 = 0.01 g: v~ = 0.01 g^2 - 0.0001 g^2 = 0.0099 g^2.
+    got = first_steps(make("rmsprop", lr=0.01, centered=True), n=1)
+    assert_allclose(got[0, 0], 1.0 - 0.01 / math.sqrt(0.0099), rtol=1e-7)
+
+
+# ------------------------------------------------------------------------ Adam family, by hand
+
+
+def adam_coord(lr, b1, b2, eps, wd=0.0, amsgrad=False, decoupled=False, n=3):
+    def coord(x0, c):
+        x, m, v, vmax, xs = x0, 0.0, 0.0, 0.0, []
+        for t in range(1, n + 1):  # torch's box, one line per line
+            g = c * x
+            if decoupled:
+                x = x - lr * wd * x
+            else:
+                g = g + wd * x
+            m = b1 * m + (1 - b1) * g
+            v = b2 * v + (1 - b2) * g * g
+            m_hat = m / (1 - b1**t)
+            if amsgrad:
+                vmax = max(vmax, v)
+                v_hat = vmax / (1 - b2**t)
+            else:
+                v_hat = v / (1 - b2**t)
+            x = x - lr * m_hat / (math.sqrt(v_hat) + eps)
+            xs.append(x)
+        return xs
+
+    return coord
+
+
+def test_adam_first_three_steps():
+    lr, b1, b2, eps = 0.1, 0.9, 0.999, 1e-8
+    # Step 1 written out: m_hat = g, v_hat = g^2, so x1 = x0 - lr g / (|g| + eps).
+    g1 = 1.0
+    m1, v1 = (1 - b1) * g1, (1 - b2) * g1 * g1
+    x1 = 1.0 - lr * (m1 / (1 - b1)) / (math.sqrt(v1 / (1 - b2)) + eps)
+    assert_allclose(x1, 0.9, rtol=1e-8)
+    g2 = x1
+    m2, v2 = b1 * m1 + (1 - b1) * g2, b2 * v1 + (1 - b2) * g2 * g2
+    x2 = x1 - lr * (m2 / (1 - b1**2)) / (math.sqrt(v2 / (1 - b2**2)) + eps)
+    g3 = x2
+    m3, v3 = b1 * m2 + (1 - b1) * g3, b2 * v2 + (1 - b2) * g3 * g3
+    x3 = x2 - lr * (m3 / (1 - b1**3)) / (math.sqrt(v3 / (1 - b2**3)) + eps)
+    got = first_steps(make("adam", lr=lr))
+    assert_allclose(got[:, 0], [x1, x2, x3], rtol=1e-13)
+    assert_allclose(got, per_coordinate(adam_coord(lr, b1, b2, eps)), rtol=1e-13)
+
+
+def test_adam_l2_weight_decay_first_three_steps():
+    coord = adam_coord(0.1, 0.9, 0.999, 1e-8, wd=0.5)
+    got = first_steps(make("adam", lr=0.1, weight_decay=0.5))
+    assert_allclose(got, per_coordinate(coord), rtol=1e-13)
+
+
+def test_adam_amsgrad_first_three_steps():
+    # With beta2 = 0.5 the second moment falls as the gradient shrinks: the max matters.
+    coord = adam_coord(0.1, 0.9, 0.5, 1e-8, amsgrad=True)
+    got = first_steps(make("adam", lr=0.1, betas=(0.9, 0.5), amsgrad=True))
+    assert_allclose(got, per_coordinate(coord), rtol=1e-13)
+    plain = first_steps(make("adam", lr=0.1, betas=(0.9, 0.5)))
+    assert not np.allclose(got, plain, rtol=1e-6)
+
+
+def test_adamw_first_three_steps():
+    coord = adam_coord(0.1, 0.9, 0.999, 1e-8, wd=0.5, decoupled=True)
+    got = first_steps(make("adamw", lr=0.1, weight_decay=0.5))
+    assert_allclose(got, per_coordinate(coord), rtol=1e-13)
+    # torch 2.x's Adam(decoupled_weight_decay=True) is AdamW.
+    same = first_steps(make("adam", lr=0.1, weight_decay=0.5, decoupled_weight_decay=True))
+    assert_array_equal(got, same)
+    # AdamW's default weight decay is 1e-2 (Adam's is 0).
+    assert defaults("adamw")["weight_decay"] == 1e-2
+    assert_allclose(
+        first_steps(make("adamw", lr=0.1)),
+        per_coordinate(adam_coord(0.1, 0.9, 0.999, 1e-8, wd=1e-2, decoupled=True)),
+        rtol=1e-13,
+    )
+
+
+def test_adamw_decay_is_scaled_by_the_schedule():
+    opt = make("adamw", lr=0.1, weight_decay=0.5)
+    x = np.array([2.0, -2.0])
+    new, _ = opt.update(np.zeros(2), opt.init(x), x, lr_scale=0.5)
+    assert_allclose(new, x * (1 - 0.1 * 0.5 * 0.5))
+
+
+def nadam_coord(lr, b1, b2, eps, psi, wd=0.0, decoupled=False):
+    def coord(x0, c):
+        x, m, v, prod, xs = x0, 0.0, 0.0, 1.0, []
+        for t in (1, 2, 3):
+            g = c * x
+            if decoupled:
+                x = x - lr * wd * x
+            else:
+                g = g + wd * x
+            mu_t = b1 * (1 - 0.5 * 0.96 ** (t * psi))
+            mu_next = b1 * (1 - 0.5 * 0.96 ** ((t + 1) * psi))
+            prod = prod * mu_t
+            m = b1 * m + (1 - b1) * g
+            v = b2 * v + (1 - b2) * g * g
+            m_hat = mu_next * m / (1 - prod * mu_next) + (1 - mu_t) * g / (1 - prod)
+            v_hat = v / (1 - b2**t)
+            x = x - lr * m_hat / (math.sqrt(v_hat) + eps)
+            xs.append(x)
+        return xs
+
+    return coord
+
+
+def test_nadam_first_three_steps():
+    lr, b1, b2, eps, psi = 0.1, 0.9, 0.999, 1e-8, 4e-3
+    # Step 1 by hand: mu_1 = 0.9 (1 - 0.5 * 0.96^0.004), mu_2 = 0.9 (1 - 0.5 * 0.96^0.008).
+    mu1 = 0.9 * (1 - 0.5 * 0.96**0.004)
+    mu2 = 0.9 * (1 - 0.5 * 0.96**0.008)
+    m1 = 0.1 * 1.0
+    m_hat = mu2 * m1 / (1 - mu1 * mu2) + (1 - mu1) * 1.0 / (1 - mu1)
+    x1 = 1.0 - lr * m_hat / (math.sqrt(0.001 / 0.001) + eps)
+    got = first_steps(make("nadam", lr=lr))
+    assert_allclose(got[0, 0], x1, rtol=1e-13)
+    assert_allclose(got, per_coordinate(nadam_coord(lr, b1, b2, eps, psi)), rtol=1e-13)
+
+
+@pytest.mark.parametrize("decoupled", [False, True])
+def test_nadam_weight_decay_and_momentum_decay(decoupled):
+    coord = nadam_coord(0.05, 0.8, 0.99, 1e-8, 0.1, wd=0.3, decoupled=decoupled)
+    opt = make(
+        "nadam",
+        lr=0.05,
+        betas=(0.8, 0.99),
+        momentum_decay=0.1,
+        weight_decay=0.3,
+        decoupled_weight_decay=decoupled,
+    )
+    assert_allclose(first_steps(opt), per_coordinate(coord), rtol=1e-13)
+    assert first_steps(opt, n=3).shape == (3, 2)
+
+
+def test_nadam_state_keeps_mu_product():
+    opt = make("nadam")
+    x = np.ones(2)
+    state = opt.init(x)
+    assert state.mu_product == 1.0
+    for _ in range(2):
+        x, state = opt.update(x, state, x)
+    mu1 = 0.9 * (1 - 0.5 * 0.96 ** (1 * 4e-3))
+    mu2 = 0.9 * (1 - 0.5 * 0.96 ** (2 * 4e-3))
+    assert_allclose(state.mu_product, mu1 * mu2, rtol=1e-15)
+
+
+def radam_coord(lr, b1, b2, eps, n, wd=0.0, decoupled=False):
+    rho_inf = 2 / (1 - b2) - 1
+
+    def coord(x0, c):
+        x, m, v, xs = x0, 0.0, 0.0, []
+        for t in range(1, n + 1):
+            g = c * x
+            if decoupled:
+                x = x - lr * wd * x
+            else:
+                g = g + wd * x
+            m = b1 * m + (1 - b1) * g
+            v = b2 * v + (1 - b2) * g * g
+            m_hat = m / (1 - b1**t)
+            rho_t = rho_inf - 2 * t * b2**t / (1 - b2**t)
+            if rho_t > 5:
+                l_t = math.sqrt(1 - b2**t) / (math.sqrt(v) + eps)
+                r_t = math.sqrt(
+                    (rho_t - 4) * (rho_t - 2) * rho_inf / ((rho_inf - 4) * (rho_inf - 2) * rho_t)
+                )
+                x = x - lr * m_hat * r_t * l_t
+            else:
+                x = x - lr * m_hat
+            xs.append(x)
+        return xs
+
+    return coord
+
+
+def test_radam_first_three_steps_are_momentum_sgd():
+    # rho_1 = 1, rho_2 ~ 2, rho_3 ~ 3 (<= 5): x <- x - lr m / (1 - b1^t), un-normalized.
+    lr, b1 = 0.01, 0.9
+    g1 = 1.0
+    m1 = (1 - b1) * g1
+    x1 = 1.0 - lr * m1 / (1 - b1)
+    g2 = x1
+    m2 = b1 * m1 + (1 - b1) * g2
+    x2 = x1 - lr * m2 / (1 - b1**2)
+    g3 = x2
+    m3 = b1 * m2 + (1 - b1) * g3
+    x3 = x2 - lr * m3 / (1 - b1**3)
+    got = first_steps(make("radam", lr=lr))
+    assert_allclose(got[:, 0], [x1, x2, x3], rtol=1e-14)
+    assert_allclose(got, per_coordinate(radam_coord(lr, b1, 0.999, 1e-8, 3)), rtol=1e-14)
+
+
+def test_radam_switches_to_rectified_adam_when_rho_exceeds_5():
+    b2 = 0.999
+    rho_inf = 2 / (1 - b2) - 1
+    rho = [rho_inf - 2 * t * b2**t / (1 - b2**t) for t in range(1, 8)]
+    assert rho[0] == pytest.approx(1.0)
+    assert [r > 5 for r in rho] == [False] * 5 + [True] * 2  # switches at t = 6
+    got = first_steps(make("radam", lr=0.01), n=7)
+    expected = np.array(
+        [radam_coord(0.01, 0.9, b2, 1e-8, 7)(START[i], CURV[i]) for i in range(2)]
+    ).T
+    assert_allclose(got, expected, rtol=1e-13)
+
+
+@pytest.mark.parametrize("decoupled", [False, True])
+def test_radam_weight_decay(decoupled):
+    opt = make(
+        "radam", lr=0.01, betas=(0.8, 0.95), weight_decay=0.2, decoupled_weight_decay=decoupled
+    )
+    coord = radam_coord(0.01, 0.8, 0.95, 1e-8, 12, wd=0.2, decoupled=decoupled)
+    expected = np.array([coord(START[i], CURV[i]) for i in range(2)]).T
+    assert_allclose(first_steps(opt, n=12), expected, rtol=1e-13)
+
+
+def test_adadelta_first_three_steps():
+    lr, rho, eps = 1.0, 0.9, 1e-6
+
+    def coord(x0, c, wd=0.0):
+        x, v, u, xs = x0, 0.0, 0.0, []
+        for _ in range(3):
+            g = c * x + wd * x
+            v = rho * v + (1 - rho) * g * g
+            dx = math.sqrt(u + eps) / math.sqrt(v + eps) * g
+            u = rho * u + (1 - rho) * dx * dx
+            x = x - lr * dx
+            xs.append(x)
+        return xs
+
+    # Step 1 written out: v1 = 0.1, dx1 = sqrt(1e-6) / sqrt(0.1 + 1e-6) ~ 0.00316.
+    dx1 = math.sqrt(0.0 + eps) / math.sqrt(0.1 * 1.0 + eps) * 1.0
+    got = first_steps(make("adadelta"))
+    assert_allclose(got[0, 0], 1.0 - dx1, rtol=1e-14)
+    assert_allclose(got, per_coordinate(coord), rtol=1e-13)
+    got = first_steps(make("adadelta", lr=0.5, weight_decay=0.1))
+    expected = np.array([[0.0] * 3, [0.0] * 3])
+    for i in range(2):
+
+        def c_lr(x0, c):
+            x, v, u, xs = x0, 0.0, 0.0, []
+            for _ in range(3):
+                g = c * x + 0.1 * x
+                v = rho * v + (1 - rho) * g * g
+                dx = math.sqrt(u + eps) / math.sqrt(v + eps) * g
+                u = rho * u + (1 - rho) * dx * dx
+                x = x - 0.5 * dx
+                xs.append(x)
+            return xs
+
+        expected[i] = c_lr(START[i], CURV[i])
+    assert_allclose(got, expected.T, rtol=1e-13)
+
+
+@pytest.mark.parametrize("wd", [0.0, 0.3])
+def test_adamax_first_three_steps(wd):
+    lr, b1, b2, eps = 0.1, 0.9, 0.999, 1e-8
+
+    def coord(x0, c):
+        x, m, u, xs = x0, 0.0, 0.0, []
+        for t in (1, 2, 3):
+            g = c * x + wd * x
+            m = b1 * m + (1 - b1) * g
+            u = max(b2 * u, abs(g) + eps)
+            x = x - lr * m / ((1 - b1**t) * u)
+            xs.append(x)
+        return xs
+
+    got = first_steps(make("adamax", lr=lr, weight_decay=wd))
+    assert_allclose(got, per_coordinate(coord), rtol=1e-13)
+    if wd == 0:  # step 1: m / ((1 - b1) u) = g / (|g| + eps) ~ sign(g)
+        assert_allclose(got[0], [0.9, -1.9], rtol=1e-8)
+
+
+# ------------------------------------------------------------------------ registry and make
+
+
+def test_registry_names_and_defaults_match_torch():
+    assert list(OPTIMIZERS) == [
+        "sgd",
+        "momentum",
+        "nesterov",
+        "adagrad",
+        "rmsprop",
+        "adadelta",
+        "adam",
+        "adamw",
+        "nadam",
+        "radam",
+        "adamax",
+    ]
+    betas = (0.9, 0.999)
+    expected = {
+        "sgd": dict(lr=1e-3, momentum=0, dampening=0, weight_decay=0, nesterov=False),
+        "momentum": dict(lr=1e-3, momentum=0.9, dampening=0, weight_decay=0, nesterov=False),
+        "nesterov": dict(lr=1e-3, momentum=0.9, dampening=0, weight_decay=0, nesterov=True),
+        "adagrad": dict(
+            lr=1e-2, lr_decay=0, weight_decay=0, initial_accumulator_value=0, eps=1e-10
+        ),
+        "rmsprop": dict(lr=1e-2, alpha=0.99, eps=1e-8, weight_decay=0, momentum=0, centered=False),
+        "adadelta": dict(lr=1.0, rho=0.9, eps=1e-6, weight_decay=0),
+        "adam": dict(
+            lr=1e-3,
+            betas=betas,
+            eps=1e-8,
+            weight_decay=0,
+            amsgrad=False,
+            decoupled_weight_decay=False,
+        ),
+        "adamw": dict(lr=1e-3, betas=betas, eps=1e-8, weight_decay=1e-2, amsgrad=False),
+        "nadam": dict(
+            lr=2e-3,
+            betas=betas,
+            eps=1e-8,
+            weight_decay=0,
+            momentum_decay=4e-3,
+            decoupled_weight_decay=False,
+        ),
+        "radam": dict(lr=1e-3, betas=betas, eps=1e-8, weight_decay=0, decoupled_weight_decay=False),
+        "adamax": dict(lr=2e-3, betas=betas, eps=1e-8, weight_decay=0),
+    }
+    for name in NAMES:
+        assert defaults(name) == expected[name], name
+        assert list(defaults(name)) == list(expected[name]), name  # torch's order
+        opt = make(name)
+        assert opt.name == name
+        assert dict(opt.hparams) == expected[name], name
+
+
+def test_registry_and_hparams_are_read_only():
+    assert isinstance(OPTIMIZERS, MappingProxyType)
+    with pytest.raises(TypeError):
+        OPTIMIZERS["mine"] = OPTIMIZERS["sgd"]  # type: ignore[index]
+    opt = make("sgd", lr=np.array([0.1, 0.2]))
+    with pytest.raises(TypeError):
+        opt.hparams["lr"] = 1.0  # type: ignore[index]
+    with pytest.raises(ValueError):
+        opt.hparams["lr"][0] = 5.0  # read-only array
+    d = defaults("adam")
+    d["lr"] = 123.0
+    assert defaults("adam")["lr"] == 1e-3
+
+
+def test_make_copies_array_hyperparameters():
+    lr = np.array([0.1, 0.2])
+    opt = make("sgd", lr=lr)
+    lr[0] = 99.0
+    assert opt.hparams["lr"][0] == 0.1
+
+
+def test_aliases_accept_and_override_sgd_hyperparameters():
+    opt = make("momentum", lr=0.1, momentum=0.5, nesterov=True)
+    assert (opt.hparams["momentum"], opt.hparams["nesterov"]) == (0.5, True)
+    assert make("nesterov", nesterov=False).hparams["nesterov"] is False
+    assert_array_equal(
+        first_steps(make("nesterov", lr=0.1, momentum=0.5)),
+        first_steps(make("sgd", lr=0.1, momentum=0.5, nesterov=True)),
+    )
+
+
+def test_unknown_optimizer_lists_valid_names():
+    with pytest.raises(KeyError) as err:
+        make("adamm")
+    assert isinstance(err.value, ValueError)
+    message = str(err.value)
+    assert "'adamm'" in message and all(name in message for name in NAMES)
+    with pytest.raises(ValueError, match="sgd"):
+        defaults("nope")
+
+
+def test_unknown_hyperparameter_lists_valid_ones():
+    with pytest.raises(TypeError) as err:
+        make("adam", lr=0.1, beta1=0.9)
+    message = str(err.value)
+    assert "'beta1'" in message
+    for key in defaults("adam"):
+        assert key in message
+    with pytest.raises(TypeError, match="maximize"):
+        make("sgd", maximize=True)  # torch flags we do not support
+
+
+# ------------------------------------------------------------------------------ validation
+
+VALIDATION = [
+    ("sgd", {"lr": -0.1}, "Invalid learning rate: -0.1"),
+    ("sgd", {"momentum": -0.5}, "Invalid momentum value: -0.5"),
+    ("sgd", {"weight_decay": -1e-4}, "Invalid weight_decay value: -0.0001"),
+    ("sgd", {"nesterov": True}, "Nesterov momentum requires a momentum and zero dampening"),
+    (
+        "sgd",
+        {"nesterov": True, "momentum": 0.9, "dampening": 0.1},
+        "Nesterov momentum requires a momentum and zero dampening",
+    ),
+    ("nesterov", {"momentum": 0.0}, "Nesterov momentum requires a momentum and zero dampening"),
+    ("momentum", {"lr": -1}, "Invalid learning rate: -1"),
+    ("adagrad", {"lr": -0.1}, "Invalid learning rate: -0.1"),
+    ("adagrad", {"lr_decay": -0.1}, "Invalid lr_decay value: -0.1"),
+    ("adagrad", {"weight_decay": -0.1}, "Invalid weight_decay value: -0.1"),
+    (
+        "adagrad",
+        {"initial_accumulator_value": -0.1},
+        "Invalid initial_accumulator_value value: -0.1",
+    ),
+    ("adagrad", {"eps": -0.1}, "Invalid epsilon value: -0.1"),
+    ("rmsprop", {"lr": -0.1}, "Invalid learning rate: -0.1"),
+    ("rmsprop", {"eps": -0.1}, "Invalid epsilon value: -0.1"),
+    ("rmsprop", {"momentum": -0.1}, "Invalid momentum value: -0.1"),
+    ("rmsprop", {"weight_decay": -0.1}, "Invalid weight_decay value: -0.1"),
+    ("rmsprop", {"alpha": -0.1}, "Invalid alpha value: -0.1"),
+    ("adadelta", {"lr": -0.1}, "Invalid learning rate: -0.1"),
+    ("adadelta", {"rho": 1.5}, "Invalid rho value: 1.5"),
+    ("adadelta", {"eps": -0.1}, "Invalid epsilon value: -0.1"),
+    ("adadelta", {"weight_decay": -0.1}, "Invalid weight_decay value: -0.1"),
+    ("nadam", {"momentum_decay": -0.1}, "Invalid momentum_decay value: -0.1"),
+]
+for _name in ("adam", "adamw", "nadam", "radam", "adamax"):
+    VALIDATION += [
+        (_name, {"lr": -0.1}, "Invalid learning rate: -0.1"),
+        (_name, {"eps": -0.1}, "Invalid epsilon value: -0.1"),
+        (_name, {"betas": (1.0, 0.999)}, "Invalid beta parameter at index 0: 1.0"),
+        (_name, {"betas": (0.9, -0.1)}, "Invalid beta parameter at index 1: -0.1"),
+        (_name, {"weight_decay": -0.1}, "Invalid weight_decay value: -0.1"),
+    ]
+
+
+@pytest.mark.parametrize(("name", "hp", "message"), VALIDATION)
+def test_validation_messages_are_torchs(name, hp, message):
+    with pytest.raises(ValueError) as err:
+        make(name, **hp)
+    assert str(err.value) == message
+
+
+def test_validation_is_elementwise_for_arrays():
+    with pytest.raises(ValueError, match=r"^Invalid learning rate: -0.2$"):
+        make("sgd", lr=np.array([0.1, -0.2, -0.3]))
+    with pytest.raises(ValueError, match="Invalid beta parameter at index 1: 1.0"):
+        make("adam", betas=(0.9, np.array([[0.9], [1.0]])))
+    with pytest.raises(ValueError, match="Nesterov"):
+        make("sgd", nesterov=True, momentum=np.array([0.9, 0.0]))
+    with pytest.raises(ValueError, match="Invalid learning rate: nan"):
+        make("adam", lr=float("nan"))
+
+
+def test_boundary_values_are_accepted_like_torch():
+    make("sgd", lr=0.0, momentum=0.0, dampening=-1.0)  # torch does not check dampening
+    make("adam", betas=(0.0, 0.0), eps=0.0)
+    make("adadelta", rho=1.0)
+    make("rmsprop", alpha=0.0)
+
+
+@pytest.mark.parametrize(
+    ("hp", "error"),
+    [
+        ({"lr": "fast"}, TypeError),
+        ({"lr": True}, TypeError),
+        ({"nesterov": 1, "momentum": 0.9}, TypeError),
+        ({"momentum": None}, TypeError),
+        ({"lr": "0.1"}, TypeError),
+        ({"lr": [0.1, [0.2]]}, TypeError),
+    ],
+)
+def test_wrong_types(hp, error):
+    with pytest.raises(error):
+        make("sgd", **hp)
+
+
+def test_betas_must_be_a_pair():
+    with pytest.raises(TypeError, match="betas"):
+        make("adam", betas=0.9)
+    with pytest.raises(TypeError, match="betas"):
+        make("adam", betas=(0.9, 0.99, 0.999))
+
+
+# ---------------------------------------------------------------------- contract: purity, shapes
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_init_state_is_a_namedtuple_with_step_count(name):
+    opt = make(name)
+    x = np.array(START)
+    state = opt.init(x)
+    assert state.t == 0 and hasattr(state, "_fields") and state._fields[0] == "t"
+    for _ in range(3):
+        x, state = opt.update(x, state, x)
+    assert state.t == 3
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_update_never_mutates_its_inputs(name):
+    hp = {"weight_decay": 0.1}
+    if name in {"sgd", "momentum", "nesterov", "rmsprop"}:
+        hp["momentum"] = 0.5
+    if name == "rmsprop":
+        hp["centered"] = True
+    if name in {"adam", "adamw"}:
+        hp["amsgrad"] = True
+    opt = make(name, **hp)
+    x = np.array([[1.0, -2.0], [0.5, 3.0]])
+    state = opt.init(x)
+    for _ in range(3):  # read-only inputs: any in-place write would raise
+        grads = 2.0 * x
+        frozen = [x, grads, *(a for a in state if isinstance(a, np.ndarray))]
+        copies = [a.copy() for a in frozen]
+        for a in frozen:
+            a.flags.writeable = False
+        new_x, new_state = opt.update(grads, state, x)
+        for a, c in zip(frozen, copies, strict=True):
+            assert_array_equal(a, c)
+        assert new_x is not x
+        assert not any(np.shares_memory(new_x, a) for a in frozen)
+        # The new state must not alias the caller's gradient (they may reuse the buffer).
+        assert not any(np.shares_memory(grads, a) for a in new_state if isinstance(a, np.ndarray))
+        x, state = new_x, new_state
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_any_parameter_shape(name):
+    rng = np.random.default_rng(1)
+    x0 = rng.normal(size=(3, 4, 5))
+    curv = rng.uniform(0.5, 2.0, size=(3, 4, 5))
+    opt = make(name, lr=0.05)
+
+    def steps(x, c):
+        state = opt.init(x)
+        for _ in range(4):
+            x, state = opt.update(c * x, state, x)
+        return x
+
+    shaped = steps(x0, curv)
+    assert shaped.shape == (3, 4, 5)
+    assert_array_equal(shaped.reshape(-1), steps(x0.reshape(-1), curv.reshape(-1)))
+    singles = [steps(x0.reshape(-1)[i : i + 1], curv.reshape(-1)[i : i + 1]) for i in range(60)]
+    assert_allclose(shaped.reshape(-1), np.concatenate(singles), rtol=1e-15)
+    scalar = steps(np.float64(x0[0, 0, 0]), np.float64(curv[0, 0, 0]))  # 0-d works too
+    assert_allclose(scalar, shaped[0, 0, 0], rtol=1e-15)
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_hess_is_accepted_and_ignored(name):
+    opt = make(name)
+    x = np.array(START)
+    a, _ = opt.update(x, opt.init(x), x)
+    b, _ = opt.update(x, opt.init(x), x, hess=np.eye(2) * 7.0)
+    assert_array_equal(a, b)
+
+
+# ------------------------------------------------------------------ batches of runs (arrays)
+
+# Per optimizer: array-able hyperparameters and a strategy for each.
+_lr = st.floats(1e-4, 0.3)
+_unit = st.floats(0.0, 0.99)
+SWEEPABLE = {
+    "sgd": {"lr": _lr, "momentum": _unit, "dampening": _unit, "weight_decay": _unit},
+    "momentum": {"lr": _lr, "momentum": _unit, "weight_decay": _unit},
+    "nesterov": {"lr": _lr, "momentum": st.floats(0.01, 0.99)},
+    "adagrad": {
+        "lr": _lr,
+        "lr_decay": _unit,
+        "weight_decay": _unit,
+        "initial_accumulator_value": _unit,
+        "eps": st.floats(1e-10, 1e-3),
+    },
+    "rmsprop": {"lr": _lr, "alpha": _unit, "momentum": _unit, "weight_decay": _unit},
+    "adadelta": {"lr": st.floats(0.1, 2.0), "rho": _unit, "weight_decay": _unit},
+    "adam": {"lr": _lr, "beta1": _unit, "beta2": _unit, "weight_decay": _unit},
+    "adamw": {"lr": _lr, "beta1": _unit, "beta2": _unit, "weight_decay": _unit},
+    "nadam": {"lr": _lr, "beta1": _unit, "beta2": _unit, "momentum_decay": _unit},
+    "radam": {"lr": _lr, "beta1": _unit, "beta2": _unit, "weight_decay": _unit},
+    "adamax": {"lr": _lr, "beta1": _unit, "beta2": _unit, "weight_decay": _unit},
+}
+FLAGS = {
+    "sgd": {"nesterov": False},
+    "rmsprop": {"centered": True},
+    "adam": {"amsgrad": True},
+}
+
+
+def _hparams(values: dict) -> dict:
+    """Turn beta1/beta2 entries into torch's betas tuple."""
+    hp = {k: v for k, v in values.items() if k not in ("beta1", "beta2")}
+    if "beta1" in values:
+        hp["betas"] = (values.get("beta1", 0.9), values.get("beta2", 0.999))
+    return hp
+
+
+def _run(opt: Optimizer, x: np.ndarray, n: int = 6) -> np.ndarray:
+    state = opt.init(x)
+    for t in range(n):
+        x, state = opt.update(np.array(CURV) * x + np.sin(x), state, x, lr_scale=0.9**t)
+    return x
+
+
+@st.composite
+def batch_case(draw):
+    name = draw(st.sampled_from(NAMES))
+    keys = draw(st.lists(st.sampled_from(sorted(SWEEPABLE[name])), min_size=1, unique=True))
+    runs = 3
+    columns = {k: [draw(SWEEPABLE[name][k]) for _ in range(runs)] for k in keys}
+    return name, columns, runs
+
+
+@settings(max_examples=40, deadline=None)
+@given(batch_case())
+def test_a_batch_of_runs_equals_the_individual_runs(case):
+    name, columns, runs = case
+    start = np.array([[1.0, -2.0], [0.3, 0.7], [-1.5, 0.2]])
+    flags = FLAGS.get(name, {})
+    batch_opt = make(name, **flags, **_hparams({k: np.array(v) for k, v in columns.items()}))
+    batched = _run(batch_opt, start)
+    for i in range(runs):
+        single = make(name, **flags, **_hparams({k: v[i] for k, v in columns.items()}))
+        assert_allclose(batched[i], _run(single, start[i]), rtol=1e-12, atol=1e-300)
+
+
+def test_array_hyperparameters_align_with_leading_axes():
+    """lr (4, 1) and momentum (1, 5) on params (4, 5, 2): a 4 x 5 grid of settings."""
+    lrs = np.array([0.01, 0.05, 0.1, 0.2])
+    moms = np.array([0.0, 0.3, 0.6, 0.9, 0.95])
+    opt = make("sgd", lr=lrs[:, None], momentum=moms[None, :])
+    grid = _run(opt, np.broadcast_to(np.array(START), (4, 5, 2)).copy())
+    for i, lr in enumerate(lrs):
+        for j, mu in enumerate(moms):
+            single = _run(make("sgd", lr=lr, momentum=mu), np.array(START))
+            assert_allclose(grid[i, j], single, rtol=1e-13)
+
+
+def test_row_hyperparameters_for_flat_parameter_vectors():
+    """params (64, P) with lr of shape (64,): row r uses lr[r] (not trailing broadcasting)."""
+    rng = np.random.default_rng(0)
+    P = 7
+    x0 = rng.normal(size=(64, P))
+    lr = np.geomspace(1e-3, 1e-1, 64)
+    opt = make("adam", lr=lr)
+    x, state = x0, opt.init(x0)
+    for _ in range(3):
+        x, state = opt.update(2 * x, state, x)
+    for r in (0, 31, 63):
+        single = make("adam", lr=lr[r])
+        y, s = x0[r], single.init(x0[r])
+        for _ in range(3):
+            y, s = single.update(2 * y, s, y)
+        assert_allclose(x[r], y, rtol=1e-13)
+
+
+def test_beta2_sweep_with_array_element_in_betas():
+    b2 = np.array([0.5, 0.9, 0.999])
+    for name in ("adam", "nadam", "radam", "adamax"):
+        batched = _run(make(name, lr=0.05, betas=(0.9, b2)), np.tile(START, (3, 1)), n=8)
+        for i in range(3):
+            single = _run(make(name, lr=0.05, betas=(0.9, float(b2[i]))), np.array(START), n=8)
+            assert_allclose(batched[i], single, rtol=1e-12, err_msg=name)
+
+
+def test_hyperparameters_may_grow_the_batch():
+    """Parameters (1, 2) with lr (3,): the update broadcasts to (3, 2)."""
+    opt = make("rmsprop", lr=np.array([0.1, 0.2, 0.3]), momentum=0.5)
+    x = np.array([[1.0, -2.0]])
+    new, state = opt.update(x, opt.init(x), x)
+    assert new.shape == (3, 2)
+    new2, _ = opt.update(new, state, new)
+    assert new2.shape == (3, 2)
+
+
+def test_zero_momentum_runs_in_a_dampened_batch_take_torchs_plain_branch():
+    opt = make("sgd", lr=0.1, momentum=np.array([0.0, 0.9]), dampening=0.5)
+    batched = _run(opt, np.tile(START, (2, 1)))
+    plain = _run(make("sgd", lr=0.1, dampening=0.5), np.array(START))
+    heavy = _run(make("sgd", lr=0.1, momentum=0.9, dampening=0.5), np.array(START))
+    assert_allclose(batched, [plain, heavy], rtol=1e-14)
+
+
+def test_too_many_hyperparameter_axes_is_an_error():
+    opt = make("sgd", lr=np.full((2, 3), 0.1))
+    with pytest.raises(ValueError, match="leading"):
+        opt.update(np.ones(2), opt.init(np.ones(2)), np.ones(2))
+
+
+# ---------------------------------------------------------------------------- house rules
+
+
+def test_docstring_examples():
+    modules = [
+        "optimizers",
+        "optimizers._core",
+        "optimizers._sgd",
+        "optimizers._adaptive",
+        "optimizers._adam",
+        "optimizers._registry",
+    ]
+    for module in modules:
+        result = doctest.testmod(importlib.import_module(module))
+        assert result.failed == 0, module
+        assert result.attempted > 0 or module == "optimizers._core"
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_docstrings_have_math_references_and_examples(name):
+    doc = OPTIMIZERS[name].__doc__ or ""
+    if name in ("momentum", "nesterov"):
+        assert "sgd" in doc and ">>>" in doc
+        doc = OPTIMIZERS["sgd"].__doc__ or ""
+    for section in ("Parameters", "Notes", ".. math::", "References", "Examples", "CS231n"):
+        assert section in doc, (name, section)
+
+
+def test_imports_only_numpy_and_the_standard_library():
+    code = (
+        "import sys, optimizers; "
+        "bad = [m for m in ('torch', 'streamlit', 'plotly', 'surfaces', 'scipy') "
+        "if m in sys.modules]; print(bad)"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd="."
+    )
+    assert out.stdout.strip() == "[]"
+
+
+def test_public_api():
+    for name in ("make", "Optimizer", "OPTIMIZERS", "defaults", "run", "iterate", "Trajectory"):
+        assert hasattr(optimizers, name)
+    assert optimizers.schedules.make_schedule is optimizers.make_schedule

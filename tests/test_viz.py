@@ -1,0 +1,178 @@
+"""viz builders, checked on their specs (validated once by plotly itself) without Streamlit."""
+
+import json
+import pickle
+from dataclasses import replace
+
+import numpy as np
+import plotly.graph_objects as go
+import pytest
+
+import viz
+from analysis import race
+from analysis.scene import Scene
+from surfaces import SURFACES, get_surface
+from viz.race import MAX_FRAMES, TRAIL, frame_steps
+from viz.spec import SpecFigure, decode_typed_array, typed_array
+
+
+def default_race(surface_name="rosenbrock", steps=300, lr=None, names=None):
+    scene = replace(Scene().with_surface(surface_name), steps=steps)
+    if lr is not None:
+        scene = replace(scene, lr=lr)
+    if names is not None:
+        scene = replace(scene, optimizers=names)
+    surface = scene.get_surface()
+    entries = race(surface, scene.optimizer_specs(), scene.start_point(), scene.steps)
+    return surface, entries
+
+
+def xy(trace):
+    return decode_typed_array(trace["x"]), decode_typed_array(trace["y"])
+
+
+def test_typed_array_round_trip():
+    a = np.array([[1.5, np.nan], [-2.0, 3.25]])
+    spec = typed_array(a)
+    assert spec["dtype"] == "f4" and spec["shape"] == "2,2"
+    np.testing.assert_array_equal(decode_typed_array(spec), a.astype(np.float32))
+
+
+def test_spec_figure_is_a_figure_and_validates():
+    fig = SpecFigure({"data": [{"type": "scatter", "x": typed_array([0, 1])}], "layout": {}})
+    assert isinstance(fig, go.Figure)
+    assert fig.to_dict() is fig.spec
+    assert fig.validated().data[0].type == "scatter"
+    assert pickle.loads(pickle.dumps(fig)).spec == fig.spec  # st.cache_data pickles it
+
+
+@pytest.fixture(scope="module")
+def rosenbrock_race():
+    surface, entries = default_race("rosenbrock", steps=300)
+    fig = viz.race_figure(surface, surface.grid(120), entries)
+    return surface, entries, fig
+
+
+def test_race_figure_is_valid_plotly(rosenbrock_race):
+    _, entries, fig = rosenbrock_race
+    full = fig.validated()  # raises on any unknown property
+    assert len(full.frames) == len(frame_steps(300))
+
+
+def animated_traces(spec):
+    return list(range(len(spec["data"]) - 3, len(spec["data"])))
+
+
+def test_frames_carry_only_animated_traces(rosenbrock_race):
+    _, entries, fig = rosenbrock_race
+    spec = fig.spec
+    n = len(entries)
+    assert spec["data"][0]["type"] == "contour"
+    for frame in spec["frames"]:
+        assert frame["traces"] == animated_traces(spec)
+        assert all(spec["data"][i]["type"] == "scatter" for i in frame["traces"])
+        assert len(frame["data"]) == 3  # comets, loss heads, loss cursor
+        assert set(frame["data"][0]) == {"x", "y"}
+        assert decode_typed_array(frame["data"][0]["x"]).shape == (n * TRAIL,)
+
+
+def test_loss_panel_moves_with_the_map(rosenbrock_race):
+    surface, entries, fig = rosenbrock_race
+    frame = fig.spec["frames"][100]
+    k = int(frame["name"])
+    heads, cursor = frame["data"][1], frame["data"][2]
+    np.testing.assert_array_equal(decode_typed_array(heads["x"]), k)
+    expected = [viz.loss_curve(surface, e)[0][k] for e in entries]
+    np.testing.assert_allclose(decode_typed_array(heads["y"]), expected, rtol=1e-6)
+    assert cursor["x"] == [k, k]
+
+
+def test_frame_k_ends_at_step_k(rosenbrock_race):
+    _, entries, fig = rosenbrock_race
+    for frame in fig.spec["frames"][::37]:
+        k = int(frame["name"])
+        x, y = xy(frame["data"][0])
+        for i, entry in enumerate(entries):
+            head = (i + 1) * TRAIL - 1
+            np.testing.assert_allclose([x[head], y[head]], entry.points[k], rtol=1e-6, atol=1e-6)
+
+
+def test_axes_follow_bounds_with_equal_scale(rosenbrock_race):
+    surface, _, fig = rosenbrock_race
+    layout = fig.spec["layout"]
+    assert layout["xaxis"]["range"] == list(surface.bounds[0])
+    assert layout["yaxis"]["range"] == list(surface.bounds[1])
+    assert layout["yaxis"]["scaleanchor"] == "x"
+
+
+def test_log_levels_on_rosenbrock(rosenbrock_race):
+    surface, _, fig = rosenbrock_race
+    xs, ys, Z = surface.grid(120)
+    z = decode_typed_array(fig.spec["data"][0]["z"])
+    # log10 of the gap: the plotted range spans several decades, not thousands of units
+    assert np.nanmax(z) - np.nanmin(z) > 5 and np.nanmax(z) < 10
+    np.testing.assert_allclose(np.argsort(z.ravel())[:50], np.argsort(Z.ravel())[:50])
+
+
+def test_first_load_figure_data_under_half_megabyte(rosenbrock_race):
+    *_, fig = rosenbrock_race
+    size = len(json.dumps(fig.spec))
+    assert size < 500_000, size
+
+
+def test_frames_are_capped_and_include_ends():
+    shown = frame_steps(1000)
+    assert len(shown) <= MAX_FRAMES + 1 and shown[0] == 0 and shown[-1] == 1000
+    assert set(np.diff(shown)[:-1]) == {-(-1000 // MAX_FRAMES)}
+    assert list(frame_steps(5)) == [0, 1, 2, 3, 4, 5]
+    assert len(frame_steps(MAX_FRAMES)) == MAX_FRAMES + 1
+    assert frame_steps(1001)[-1] == 1001
+
+
+def test_diverged_path_stops_and_legend_says_so():
+    surface, entries = default_race("bowl", steps=100, lr=10.0, names=("sgd", "adam"))
+    sgd = entries[0]
+    assert sgd.diverged
+    fig = viz.race_figure(surface, surface.grid(60), entries)
+    path = next(
+        t for t in fig.spec["data"] if t.get("legendgroup") == "sgd" and t.get("showlegend", True)
+    )
+    assert f"diverged at step {sgd.diverged_at}" in path["name"]
+    x, _ = xy(path)
+    assert len(x) == sgd.diverged_at
+    assert np.all(np.isfinite(x))
+    fig.validated()
+    y, log = viz.loss_curve(surface, sgd)
+    assert log
+    assert np.all(np.isnan(y[sgd.diverged_at :])) and np.all(np.isfinite(y[: sgd.diverged_at]))
+
+
+def test_loss_axis_log_only_with_known_minimum():
+    surface, entries = default_race("bowl", steps=50)
+    spec = viz.race_figure(surface, surface.grid(30), entries).spec
+    assert spec["layout"]["yaxis2"]["type"] == "log"
+    y, _ = viz.loss_curve(surface, entries[0])
+    assert np.all(y[np.isfinite(y)] > 0)
+    surface, entries = default_race("saddle", steps=50)
+    spec = viz.race_figure(surface, surface.grid(30), entries).spec
+    assert spec["layout"]["yaxis2"]["type"] == "linear"
+
+
+def test_click_grid_and_attribution():
+    surface, entries = default_race("bowl", steps=20)
+    spec = viz.race_figure(
+        surface, surface.grid(30), entries, click_grid=11, attribution="Descent test"
+    ).spec
+    grid = next(t for t in spec["data"] if t.get("name") == "click to start here")
+    assert decode_typed_array(grid["x"]).shape == (121,)
+    assert grid["marker"]["opacity"] == 0
+    assert spec["layout"]["annotations"][0]["text"] == "Descent test"
+
+
+@pytest.mark.parametrize("name", list(SURFACES))
+def test_every_surface_builds_valid_figures(name):
+    surface, entries = default_race(name, steps=40)
+    grid = surface.grid(40)
+    viz.race_figure(surface, grid, entries, click_grid=9).validated()
+    fig3d = viz.surface3d_figure(get_surface(name), grid, entries).validated()
+    assert fig3d.data[0].type == "surface" and len(fig3d.data) == 1 + len(entries)

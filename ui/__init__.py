@@ -1,0 +1,1 @@
+"""Streamlit wiring for app.py: widgets <-> Scene, URL sync. Layout only; no maths here."""

@@ -1,0 +1,58 @@
+"""Every ``st.cache_data`` wrapper of the app, in one place.
+
+Keys are primitives or frozen scenes only (never widgets or globals), and every cache is
+bounded (``max_entries``) so that a server with many students does not grow without limit.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import streamlit as st
+
+import viz
+from analysis import race
+from analysis.race import RaceEntry
+from analysis.scene import Scene
+from surfaces import SURFACES
+
+GRID_RESOLUTION = 80
+# Invisible click targets cost one SVG node each on every redraw, so they are only sent while
+# the "pick the start on the map" toggle is on.
+CLICK_GRID = 31
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def grid(surface_name: str, resolution: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    return SURFACES[surface_name].grid(resolution)
+
+
+def race_entries(scene: Scene) -> tuple[RaceEntry, ...]:
+    return _race_entries(scene.race_key())
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def _race_entries(scene: Scene) -> tuple[RaceEntry, ...]:
+    return race(scene.get_surface(), scene.optimizer_specs(), scene.start_point(), scene.steps,
+                schedule=scene.schedule_fn(), noise=scene.noise, seed=scene.seed)
+
+
+def race_figure(scene: Scene, font_size: int, clickable: bool) -> viz.SpecFigure:
+    return _race_figure(scene.race_key(), font_size, clickable)
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def _race_figure(scene: Scene, font_size: int, clickable: bool) -> viz.SpecFigure:
+    surface = scene.get_surface()
+    return viz.race_figure(surface, grid(scene.surface, GRID_RESOLUTION), race_entries(scene),
+                           font_size=font_size, click_grid=CLICK_GRID if clickable else 0,
+                           attribution=f"Descent · {surface.title} · {scene.summary()}")
+
+
+def surface3d_figure(scene: Scene) -> viz.SpecFigure:
+    return _surface3d_figure(scene.race_key())
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def _surface3d_figure(scene: Scene) -> viz.SpecFigure:
+    return viz.surface3d_figure(scene.get_surface(), grid(scene.surface, 70),
+                                race_entries(scene))

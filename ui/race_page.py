@@ -1,0 +1,80 @@
+"""The main page: optimizers racing on a surface."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import streamlit as st
+
+from analysis import summarize
+from analysis.race import RaceEntry
+from analysis.scene import VIEWS, Scene
+from ui import cached
+from ui.sidebar import sidebar
+from ui.state import URL_WARNINGS, load_scene_from_url_once, write_scene_to_url
+from viz import theme
+
+TOLERANCE = 1e-3
+
+
+def _on_map_click() -> None:
+    """A click anywhere on the map restarts the race from there."""
+    points = st.session_state["race_chart_click"].get("selection", {}).get("points", [])
+    if points:
+        st.session_state["start_x"] = float(points[0]["x"])
+        st.session_state["start_y"] = float(points[0]["y"])
+
+
+def results_table(scene: Scene, entries: tuple[RaceEntry, ...]) -> None:
+    rows = summarize(scene.get_surface(), entries, tol=TOLERANCE)
+    st.dataframe(
+        [{"optimizer": theme.label(r.name), "lr": e.hparams["lr"], "final loss": r.final_loss,
+          "distance to nearest minimum": r.distance_to_minimum,
+          f"steps to f − f* < {TOLERANCE:g}": r.steps_to_tolerance
+          if r.steps_to_tolerance >= 0 else None,
+          "status": r.status} for r, e in zip(rows, entries, strict=True)],
+        hide_index=True, width="stretch",
+        column_config={"final loss": st.column_config.NumberColumn(format="%.3e"),
+                       "distance to nearest minimum": st.column_config.NumberColumn(format="%.3g"),
+                       "lr": st.column_config.NumberColumn(format="%g")},
+    )
+
+
+def race_page() -> None:
+    load_scene_from_url_once()
+    for warning in st.session_state.get(URL_WARNINGS, []):
+        st.warning(warning)
+    scene = sidebar()
+    surface = scene.get_surface()
+    head, view = st.columns([3, 2], vertical_alignment="bottom")
+    head.markdown(f"#### {surface.title}")
+    # Only the chosen view is drawn: a hidden 3D tab would still re-render on every change.
+    scene = replace(scene, view=view.radio("View", list(VIEWS), format_func=VIEWS.get,
+                                           key="view", horizontal=True,
+                                           label_visibility="collapsed"))
+    write_scene_to_url(scene)
+    if not scene.optimizers:
+        st.info("Pick at least one optimizer in the sidebar to start the race.")
+        return
+    entries = cached.race_entries(scene)
+    for e in entries:
+        if e.diverged:
+            st.warning(f"**{theme.label(e.name)} diverged at step {e.diverged_at}**: the learning "
+                       f"rate {e.hparams['lr']:g} is too large for this surface, so each step "
+                       "overshoots further. Its line stops where it left the map.")
+    config = {"displaylogo": False, "toImageButtonOptions": {
+        "format": "png", "scale": 3, "filename": f"descent-{scene.surface}"}}
+    if scene.view == "3d":
+        st.plotly_chart(cached.surface3d_figure(scene), theme=None, config=config,
+                        key="surface_3d")
+    else:
+        clickable = st.session_state.get("pick_start", False)
+        figure = cached.race_figure(scene, 14, clickable)
+        if clickable:
+            st.plotly_chart(figure, theme=None, config=config, key="race_chart_click",
+                            on_select=_on_map_click, selection_mode="points")
+        else:
+            st.plotly_chart(figure, theme=None, config=config, key="race_chart")
+        st.caption("Press ▶ to animate; drag the step slider to scrub the map and the loss "
+                   "together. Turn on *Pick the start on the map* to click a new start.")
+    results_table(scene, entries)

@@ -1,0 +1,128 @@
+"""The sidebar: every control of a race, read into a :class:`Scene`."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import streamlit as st
+
+import optimizers
+from analysis.scene import (
+    DECAY_SETTINGS,
+    MOMENTUM_DRIVEN,
+    SCHEDULE_LABELS,
+    STEPS_RANGE,
+    Scene,
+    surface_defaults,
+)
+from surfaces import SURFACES
+from ui.state import hp_key
+from viz import theme
+
+LR_OPTIONS = tuple(float(f"{v:.2g}") for v in np.logspace(-4, 1, 51))
+NOISE_OPTIONS = (0.0, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0, 30.0, 100.0)
+INVERSE_TIME_OPTIONS = (0.0, 1e-4, 3e-4, 1e-3, 3e-3, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0)
+
+
+def log_select_slider(container: Any, label: str, options: Sequence[float], key: str,
+                      help: str | None = None) -> float:
+    """A select-slider over ``options`` that also offers the current value exactly, so a value
+    from a link, a preset or auto-tune is shown as it is, not snapped."""
+    current = st.session_state.get(key)
+    merged = sorted(set(options) | ({float(current)} if current is not None else set()))
+    if current is None:
+        st.session_state[key] = merged[len(merged) // 2]
+    return float(container.select_slider(label, merged, key=key, help=help,
+                                         format_func=lambda v: f"{v:g}"))
+
+
+def _on_surface_change() -> None:
+    """A new surface brings its own story: its default start, lr and step count."""
+    name = st.session_state["surface"]
+    defaults = surface_defaults(name)
+    st.session_state["lr"] = defaults.lr
+    st.session_state["steps"] = defaults.steps
+    st.session_state["start_x"], st.session_state["start_y"] = SURFACES[name].start
+
+
+def schedule_widgets(container: Any) -> dict[str, Any]:
+    kind = container.selectbox("Learning-rate decay", list(SCHEDULE_LABELS),
+                               format_func=SCHEDULE_LABELS.get, key="schedule")
+    if kind not in DECAY_SETTINGS:
+        return {"schedule": "constant"}
+    label, (lo, hi), _ = DECAY_SETTINGS[kind]
+    key = f"decay_{kind}"
+    if kind == "inverse_time":
+        value = log_select_slider(container, label, INVERSE_TIME_OPTIONS, key)
+    else:
+        value = container.slider(label, lo, hi, key=key, step=0.001 if kind == "exponential"
+                                 else 0.01, format="%.3f")
+    out: dict[str, Any] = {"schedule": kind, "decay": float(value)}
+    if kind == "step":
+        out["step_size"] = container.number_input("every N steps", 1, STEPS_RANGE[1],
+                                                  key="step_size")
+    return out
+
+
+def advanced_widgets(container: Any, names: Sequence[str]) -> tuple:
+    """Per-optimizer hyperparameters beyond lr (and momentum for Momentum/Nesterov), at
+    torch's defaults; returns the ones that differ as Scene overrides."""
+    overrides = []
+    with container.expander("Advanced hyperparameters (torch defaults)"):
+        for name in names:
+            shown = {k: v for k, v in optimizers.defaults(name).items()
+                     if k != "lr" and not (k == "momentum" and name in MOMENTUM_DRIVEN)}
+            if not shown:
+                continue
+            st.markdown(f"**{theme.label(name)}**")
+            for param, default in shown.items():
+                if isinstance(default, bool):
+                    value = st.checkbox(param, key=hp_key(name, param))
+                elif isinstance(default, tuple):
+                    cols = st.columns(len(default))
+                    value = tuple(
+                        col.number_input(f"{param}[{i}]", 0.0, 0.99999, format="%g",
+                                         key=hp_key(name, param, i), step=0.001)
+                        for i, col in enumerate(cols)
+                    )
+                else:
+                    value = st.number_input(param, min_value=0.0, format="%g",
+                                            key=hp_key(name, param))
+                if value != default:
+                    overrides.append((name, param, value))
+    return tuple(sorted(overrides, key=lambda o: (o[0], o[1])))
+
+
+def sidebar() -> Scene:
+    sb = st.sidebar
+    name = sb.selectbox("Surface", list(SURFACES), format_func=lambda n: SURFACES[n].title,
+                        key="surface", on_change=_on_surface_change)
+    surface = SURFACES[name]
+    # Inline KaTeX (not st.latex) so a long formula wraps at + and = in a narrow sidebar.
+    sb.markdown(f"${surface.formula}$")
+    sb.caption(surface.description)
+    chosen = tuple(sb.multiselect("Optimizers", list(optimizers.OPTIMIZERS),
+                                  format_func=theme.label, key="optimizers"))
+    lr = log_select_slider(sb, "Learning rate (log scale)", LR_OPTIONS, "lr",
+                           help="The same lr for every optimizer (see Advanced for the rest).")
+    momentum = sb.slider("Momentum μ (Momentum, Nesterov)", 0.0, 0.999, step=0.001,
+                         format="%.3f", key="momentum")
+    schedule = schedule_widgets(sb)
+    steps = sb.slider("Steps", *STEPS_RANGE, step=10, key="steps")
+    cx, cy = sb.columns(2)
+    (x0, x1), (y0, y1) = surface.bounds
+    start = (cx.number_input("start x", x0, x1, key="start_x", format="%.3f", step=0.1),
+             cy.number_input("start y", y0, y1, key="start_y", format="%.3f", step=0.1))
+    sb.toggle("Pick the start on the map", key="pick_start",
+              help="Then click anywhere on the contour map: the race restarts from there.")
+    cn, cs = sb.columns([2, 1])
+    noise = log_select_slider(cn, "Gradient noise σ", NOISE_OPTIONS, "noise",
+                              help="Adds N(0, σ²) to every gradient: stochastic gradients.")
+    seed = cs.number_input("seed", 0, 2**31 - 1, key="seed", step=1)
+    overrides = advanced_widgets(sb, chosen)
+    start_or_default = None if start == surface.start else (float(start[0]), float(start[1]))
+    return Scene(surface=name, optimizers=chosen, lr=lr, momentum=float(momentum),
+                 steps=int(steps), start=start_or_default, noise=float(noise),
+                 seed=int(seed), overrides=overrides, **schedule)

@@ -1,0 +1,69 @@
+"""Widget keys <-> Scene, and the scene <-> URL sync.
+
+Every way a whole scene arrives (a shared link, a preset, a click on the sweep map) goes
+through :func:`apply_scene`, which writes the widgets' session-state keys; it must run before
+the widgets are drawn (first run, or inside a callback).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlencode
+
+import streamlit as st
+
+import optimizers
+from analysis.scene import DECAY_SETTINGS, Scene
+from analysis.urlstate import scene_from_query, scene_to_query
+
+URL_WARNINGS = "_url_warnings"
+
+
+def hp_key(name: str, param: str, index: int | None = None) -> str:
+    return f"hp_{name}_{param}" if index is None else f"hp_{name}_{param}_{index}"
+
+
+def scene_to_widgets(scene: Scene) -> dict[str, Any]:
+    """The session-state values that make the sidebar show ``scene``."""
+    x, y = scene.start_point()
+    state: dict[str, Any] = {
+        "surface": scene.surface, "optimizers": list(scene.optimizers), "lr": scene.lr,
+        "momentum": scene.momentum, "schedule": scene.schedule, "step_size": scene.step_size,
+        "steps": scene.steps, "start_x": float(x), "start_y": float(y),
+        "noise": scene.noise, "seed": scene.seed, "view": scene.view,
+    }
+    for kind, (_, _, default) in DECAY_SETTINGS.items():
+        state[f"decay_{kind}"] = scene.decay if kind == scene.schedule else default
+    overrides = {(n, p): v for n, p, v in scene.overrides}
+    for name in optimizers.OPTIMIZERS:
+        for param, default in optimizers.defaults(name).items():
+            value = overrides.get((name, param), default)
+            if isinstance(default, tuple):
+                for i, v in enumerate(value):
+                    state[hp_key(name, param, i)] = float(v)
+            elif isinstance(default, bool):
+                state[hp_key(name, param)] = bool(value)
+            else:
+                state[hp_key(name, param)] = float(value)
+    return state
+
+
+def apply_scene(scene: Scene) -> None:
+    st.session_state.update(scene_to_widgets(scene))
+
+
+def load_scene_from_url_once() -> None:
+    """On a session's first run, take the scene from the URL (warnings kept for display)."""
+    if "surface" in st.session_state:
+        return
+    scene, warnings = scene_from_query(st.query_params.to_dict())
+    st.session_state[URL_WARNINGS] = warnings
+    apply_scene(scene)
+
+
+def write_scene_to_url(scene: Scene) -> str:
+    """Mirror the scene into the address bar (only when it changed); return the query string."""
+    query = scene_to_query(scene)
+    if st.query_params.to_dict() != query:
+        st.query_params.from_dict(query)
+    return urlencode(query, safe=",:")

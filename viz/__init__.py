@@ -1,0 +1,20 @@
+"""Plotly figures (and slide exports) of Descent: pure functions, no Streamlit here."""
+
+from viz.explore import CLICK_TRACE, basins_figure, lr_legend_name, sweep_figure
+from viz.race import LevelScale, frame_steps, loss_curve, race_figure, surface3d_figure
+from viz.spec import SpecFigure, decode_typed_array, typed_array
+
+__all__ = [
+    "CLICK_TRACE",
+    "LevelScale",
+    "SpecFigure",
+    "basins_figure",
+    "decode_typed_array",
+    "frame_steps",
+    "loss_curve",
+    "lr_legend_name",
+    "race_figure",
+    "surface3d_figure",
+    "sweep_figure",
+    "typed_array",
+]

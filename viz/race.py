@@ -1,0 +1,387 @@
+"""Figures of a race: the animated contour map, the loss-vs-step chart and the 3D view.
+
+Every builder is pure: arrays in, a :class:`~viz.spec.SpecFigure` out. The animation is
+client-side: the static part (contour, full faint paths, minima) is sent once, and each frame
+carries only a short bright trail per optimizer (``trail`` points), never the contour again.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+from analysis.race import RaceEntry, optimum_value
+from surfaces import Surface
+from viz import theme
+from viz.spec import Spec, SpecFigure, typed_array
+
+Array = npt.NDArray[np.float64]
+
+MAX_FRAMES = 150
+# Plotly draws every slider step as DOM on each render: 150 steps cost ~0.5 s on first draw and
+# ~90 ms per update in headless Chromium, 50 steps ~20 ms. Play still shows every frame.
+MAX_SLIDER_STEPS = 50
+MAP_DOMAIN = (0.0, 0.55)
+LOSS_DOMAIN = (0.7, 1.0)
+# Just right of the map's domain (the map may be narrower: equal axis scales shrink it).
+_COLORBAR = {"thickness": 10, "len": 0.8, "x": MAP_DOMAIN[1] + 0.005, "xanchor": "left",
+             "outlinewidth": 0}
+TRAIL = 10
+
+
+@dataclass(frozen=True)
+class LevelScale:
+    """How surface values map to contour levels: linear, or log10 of the gap above the floor.
+
+    Log levels make Rosenbrock's banana valley visible at all: its values span six decades.
+    """
+
+    log: bool
+    floor: float = 0.0
+    delta: float = 1.0
+
+    @classmethod
+    def for_values(cls, surface: Surface, Z: Array) -> LevelScale:
+        if not surface.log_levels:
+            return cls(log=False)
+        finite = Z[np.isfinite(Z)]
+        lo, hi = float(finite.min()), float(finite.max())
+        return cls(log=True, floor=lo, delta=max((hi - lo) * 1e-6, 1e-12))
+
+    def __call__(self, values: npt.ArrayLike) -> Array:
+        values = np.asarray(values, dtype=np.float64)
+        if not self.log:
+            return values
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return np.log10(np.maximum(values - self.floor, 0.0) + self.delta)
+
+    def colorbar(self, lo: float, hi: float) -> Spec:
+        if not self.log:
+            return {**_COLORBAR, "title": {"text": "f", "side": "top"}}
+        decades = np.arange(np.ceil(lo), np.floor(hi) + 1)
+        text = [_format_gap(10.0 ** d) for d in decades]
+        return {
+            **_COLORBAR, "tickvals": decades.tolist(), "ticktext": text,
+            "title": {"text": "f − min f", "side": "top"},
+        }
+
+
+def _format_gap(v: float) -> str:
+    return f"{v:g}" if 1e-2 <= v <= 1e4 else f"1e{int(round(np.log10(v)))}"
+
+
+def entry_name(entry: RaceEntry) -> str:
+    """Legend text: the optimizer's label, plus its fate when it blew up."""
+    text = theme.label(entry.name)
+    if entry.diverged:
+        text += f" (diverged at step {entry.diverged_at})"
+    return text
+
+
+def frame_steps(steps: int, max_frames: int = MAX_FRAMES) -> Array:
+    """The steps that get an animation frame: every ``stride``-th step with the smallest
+    stride that keeps the count within ``max_frames`` (+1), plus the last step."""
+    stride = max(1, -(-steps // max_frames))
+    return np.unique(np.append(np.arange(0, steps + 1, stride), steps))
+
+
+def _drawn_path(entry: RaceEntry) -> Array:
+    """The path up to the last finite point: a diverged line stops where it left the map."""
+    return entry.points if not entry.diverged else entry.points[: entry.diverged_at]
+
+
+def _contour_trace(surface: Surface, xs: Array, ys: Array, Z: Array, scale: LevelScale) -> Spec:
+    levels = scale(Z)
+    finite = levels[np.isfinite(levels)]
+    lo, hi = float(finite.min()), float(finite.max())
+    return {
+        "type": "contour", "x": typed_array(xs), "y": typed_array(ys), "z": typed_array(levels),
+        "colorscale": [list(stop) for stop in theme.SURFACE_COLORSCALE],
+        "contours": {"coloring": "fill", "start": lo, "end": hi, "size": (hi - lo) / 24 or 1.0,
+                     "showlines": True},
+        "line": {"width": 0.5, "color": "rgba(40,50,70,0.35)"},
+        "colorbar": scale.colorbar(lo, hi), "hoverinfo": "skip", "showlegend": False,
+        "name": surface.title,
+    }
+
+
+def _landmark_traces(surface: Surface) -> list[Spec]:
+    traces = []
+    if len(surface.minima):
+        traces.append({
+            "type": "scatter", "mode": "markers", "name": "minimum",
+            "x": surface.minima[:, 0].tolist(), "y": surface.minima[:, 1].tolist(),
+            "marker": {"symbol": "star", "size": 14, "color": "#ffffff",
+                       "line": {"color": "#000", "width": 1.5}},
+            "hovertemplate": "minimum (%{x:.3f}, %{y:.3f})<extra></extra>",
+        })
+    if len(surface.saddles):
+        traces.append({
+            "type": "scatter", "mode": "markers", "name": "saddle",
+            "x": surface.saddles[:, 0].tolist(), "y": surface.saddles[:, 1].tolist(),
+            "marker": {"symbol": "x-thin", "size": 12, "line": {"color": "#000", "width": 2.5}},
+            "hovertemplate": "saddle (%{x:.3f}, %{y:.3f})<extra></extra>",
+        })
+    return traces
+
+
+def _path_trace(entry: RaceEntry, font_size: int) -> Spec:
+    path = _drawn_path(entry)
+    return {
+        "type": "scatter", "mode": "lines", "name": entry_name(entry),
+        "legendgroup": entry.name,
+        "x": typed_array(path[:, 0]), "y": typed_array(path[:, 1]),
+        "line": {"color": theme.color(entry.name), "width": 2 + font_size / 14,
+                 "dash": theme.dash(entry.name)},
+        "opacity": 0.55,
+        "hovertemplate": theme.label(entry.name)
+        + " step %{pointNumber}<br>(%{x:.4g}, %{y:.4g})<extra></extra>",
+    }
+
+
+def _comets(entries: Sequence[RaceEntry], ks: Array, trail: int) -> Array:
+    """For every step in ``ks``, every entry's last ``trail`` points up to that step, stacked
+    per step: shape (len(ks), n * trail, 2). One fancy-indexing pass for all frames."""
+    if not entries:
+        return np.zeros((len(ks), 0, 2))
+    paths = np.stack([e.points for e in entries])  # (n, steps + 1, 2)
+    idx = np.clip(np.asarray(ks)[:, None] + np.arange(1 - trail, 1), 0, None)  # (frames, T)
+    comets = paths[:, idx]  # (n, frames, T, 2)
+    return comets.transpose(1, 0, 2, 3).reshape(len(ks), -1, 2)
+
+
+def _comet_trace(entries: Sequence[RaceEntry], k: int, trail: int, font_size: int) -> Spec:
+    """One markers trace for all optimizers: a fading comet tail ending in a head marker.
+
+    One trace (not one per optimizer) because every frame re-sends it: per-trace overhead
+    would dominate the bytes. Colours, sizes and symbols are static; frames send only x, y.
+    """
+    pts = _comets(entries, np.array([k]), trail)[0]
+    head = 10 + font_size / 2
+    sizes = np.round(np.linspace(3, 0.6 * head, trail)).tolist()[:-1] + [head]
+    colors, symbols, line_widths = [], [], []
+    for e in entries:
+        colors += [theme.color(e.name)] * trail
+        symbols += ["circle"] * (trail - 1) + [theme.symbol(e.name)]
+        line_widths += [0] * (trail - 1) + [1.5]
+    return {
+        "type": "scatter", "mode": "markers", "showlegend": False, "name": "now",
+        "x": typed_array(pts[:, 0]), "y": typed_array(pts[:, 1]),
+        "marker": {"color": colors, "size": sizes * len(entries), "symbol": symbols,
+                   "opacity": 1, "line": {"color": "#fff", "width": line_widths}},
+        "hoverinfo": "skip",
+    }
+
+
+def slider_steps(frames: Array, max_steps: int = MAX_SLIDER_STEPS) -> Array:
+    """The frames the step slider can stop at: evenly spaced, always the first and the last."""
+    stride = max(1, -(-(len(frames) - 1) // max_steps))
+    picked = frames[::stride]
+    return picked if picked[-1] == frames[-1] else np.append(picked, frames[-1])
+
+
+def _animation_controls(steps_shown: Array, font_size: int, frame_ms: int) -> tuple[list, list]:
+    play = {
+        "label": "▶ Play", "method": "animate",
+        "args": [None, {"frame": {"duration": frame_ms, "redraw": False}, "fromcurrent": True,
+                        "transition": {"duration": 0}, "mode": "immediate"}],
+    }
+    pause = {
+        "label": "❚❚ Pause", "method": "animate",
+        "args": [[None], {"frame": {"duration": 0, "redraw": False},
+                          "transition": {"duration": 0}, "mode": "immediate"}],
+    }
+    menus = [{
+        "type": "buttons", "direction": "left", "showactive": False, "buttons": [play, pause],
+        "x": 0.0, "y": 0.0, "xanchor": "left", "yanchor": "top", "pad": {"t": 55, "r": 10},
+        "font": {"size": font_size},
+    }]
+    slider = {
+        "active": len(slider_steps(steps_shown)) - 1,
+        "x": 0.2, "len": 0.8, "y": 0.0, "yanchor": "top",
+        "pad": {"t": 45, "b": 10},
+        "currentvalue": {"prefix": "step ", "xanchor": "left",
+                         "font": {"size": font_size, "color": "#222"}},
+        # One label per frame would overprint; the current value above the slider says it.
+        "font": {"color": "rgba(0,0,0,0)", "size": 1}, "ticklen": 0, "minorticklen": 0,
+        "steps": [
+            {"label": str(k), "method": "animate",
+             "args": [[str(k)], {"mode": "immediate", "frame": {"redraw": False},
+                                 "transition": {"duration": 0}}]}
+            for k in slider_steps(steps_shown).tolist()
+        ],
+    }
+    return menus, [slider]
+
+
+def loss_curve(surface: Surface, entry: RaceEntry) -> tuple[Array, bool]:
+    """What the loss panel plots for ``entry``: the gap ``f - min f`` (floored for a log axis)
+    where the minimum is known, else ``f`` itself; and whether the axis is logarithmic."""
+    f_star = optimum_value(surface)
+    if not np.isfinite(f_star):
+        return entry.values, False
+    gap = entry.values - f_star
+    # The gap can reach exactly 0 (or -1e-17 by rounding): floor it for the log axis.
+    return np.where(np.isnan(gap), np.nan, np.maximum(gap, 1e-16)), True
+
+
+def _loss_trace(entry: RaceEntry, y: Array, font_size: int) -> Spec:
+    return {
+        "type": "scatter", "mode": "lines", "name": entry_name(entry),
+        "legendgroup": entry.name, "showlegend": False, "xaxis": "x2", "yaxis": "y2",
+        "y": typed_array(y),
+        "line": {"color": theme.color(entry.name), "width": 2 + font_size / 14,
+                 "dash": theme.dash(entry.name)},
+        "hovertemplate": theme.label(entry.name) + " step %{x}: %{y:.3g}<extra></extra>",
+    }
+
+
+def _click_grid(surface: Surface, n: int) -> Spec:
+    """Invisible markers on an n x n grid: a click anywhere on the map lands on one of them
+    (contours themselves report no clicked point), so the page can restart from there."""
+    (x0, x1), (y0, y1) = surface.bounds
+    X, Y = np.meshgrid(np.linspace(x0, x1, n), np.linspace(y0, y1, n))
+    return {
+        "type": "scatter", "mode": "markers", "name": "click to start here",
+        "x": typed_array(X.ravel()), "y": typed_array(Y.ravel()),
+        "marker": {"size": 6, "opacity": 0, "color": "#000"}, "showlegend": False,
+        "hovertemplate": "start here: (%{x:.2f}, %{y:.2f})<extra></extra>",
+    }
+
+
+def race_figure(
+    surface: Surface,
+    grid: tuple[Array, Array, Array],
+    entries: Sequence[RaceEntry],
+    *,
+    max_frames: int = MAX_FRAMES,
+    trail: int = TRAIL,
+    font_size: int = 14,
+    height: int = 560,
+    playback_seconds: float = 8.0,
+    click_grid: int = 0,
+    attribution: str = "",
+) -> SpecFigure:
+    """The race: contour map with every optimizer's path (left) and loss per step (right),
+    animated together client-side on one Play button and one step slider.
+
+    ``grid`` is ``surface.grid(resolution)`` (passed in so the caller can cache it).
+    Trace order: contour, [click grid], landmarks, one faint full path per entry, one loss
+    curve per entry, then the three animated traces: the comets (a fading tail and a head per
+    entry), the loss heads and the loss cursor. Frames update only the animated traces,
+    never the contour.
+    ``click_grid`` > 0 adds an invisible ``click_grid x click_grid`` markers grid for clicks.
+    """
+    xs, ys, Z = grid
+    scale = LevelScale.for_values(surface, Z)
+    data = [_contour_trace(surface, xs, ys, Z, scale)]
+    if click_grid:
+        data.append(_click_grid(surface, click_grid))
+    data += _landmark_traces(surface)
+    data += [_path_trace(e, font_size) for e in entries]
+    curves, log = [], True
+    for e in entries:
+        y, log = loss_curve(surface, e)
+        curves.append(y)
+        data.append(_loss_trace(e, y, font_size))
+    finite = np.concatenate([c[np.isfinite(c)] for c in curves]) if curves else np.zeros(0)
+    lo, hi = (float(finite.min()), float(finite.max())) if finite.size else (0.0, 1.0)
+    steps = max((len(e.points) - 1 for e in entries), default=0)
+    animated = list(range(len(data), len(data) + 3))
+    data.append(_comet_trace(entries, steps, trail, font_size))
+    data.append({
+        "type": "scatter", "mode": "markers", "xaxis": "x2", "yaxis": "y2", "showlegend": False,
+        "marker": {"size": 9 + font_size / 3, "color": [theme.color(e.name) for e in entries],
+                   "symbol": [theme.symbol(e.name) for e in entries],
+                   "line": {"color": "#fff", "width": 1}},
+        "hoverinfo": "skip", "x": [steps] * len(entries),
+        "y": typed_array([c[-1] for c in curves]),
+    })
+    data.append({
+        "type": "scatter", "mode": "lines", "xaxis": "x2", "yaxis": "y2", "showlegend": False,
+        "line": {"color": "#888", "width": 1, "dash": "dot"}, "hoverinfo": "skip",
+        "x": [steps, steps], "y": [lo, hi],
+    })
+
+    layout = theme.layout_base(font_size)
+    (x0, x1), (y0, y1) = surface.bounds
+    layout["xaxis"].update(range=[x0, x1], title={"text": "x"}, domain=list(MAP_DOMAIN),
+                           constrain="domain")
+    layout["yaxis"].update(range=[y0, y1], title={"text": "y"}, scaleanchor="x",
+                           scaleratio=1, constrain="domain")
+    layout["xaxis2"] = {**theme.layout_base(font_size)["xaxis"], "domain": list(LOSS_DOMAIN),
+                        "anchor": "y2", "title": {"text": "step"}, "range": [0, max(steps, 1)]}
+    layout["yaxis2"] = {**theme.layout_base(font_size)["yaxis"], "anchor": "x2",
+                        "domain": [0.08, 1.0], "type": "log" if log else "linear",
+                        "exponentformat": "power", **({"dtick": 1} if log else {}),
+                        "title": {"text": "f − min f" if log else "f", "standoff": 4}}
+    layout.update(
+        height=height, uirevision=surface.name, hovermode="closest",
+        legend={**layout["legend"], "orientation": "h", "x": 0, "y": 1.02,
+                "yanchor": "bottom"},
+        margin={"l": 55, "r": 10, "t": 50, "b": 110},
+    )
+    if attribution:
+        layout["annotations"] = [{
+            "text": attribution, "xref": "paper", "yref": "paper", "x": 1.0, "y": -0.2,
+            "xanchor": "right", "yanchor": "top", "showarrow": False,
+            "font": {"size": max(9, font_size - 4), "color": "#777"},
+        }]
+    spec: Spec = {"data": data, "layout": layout}
+    if entries and steps > 0:
+        shown = frame_steps(steps, max_frames)
+        frame_ms = max(15, int(1000 * playback_seconds / len(shown)))
+        comets = _comets(entries, shown, trail)
+        heads = np.stack([c[np.minimum(shown, len(c) - 1)] for c in curves])  # (n, frames)
+        frames = [
+            {"name": str(k), "traces": animated,
+             "data": [{"x": typed_array(c[:, 0]), "y": typed_array(c[:, 1])},
+                      {"x": [k] * len(entries), "y": typed_array(h)}, {"x": [k, k]}]}
+            for k, c, h in zip(shown.tolist(), comets, heads.T, strict=True)
+        ]
+        spec["frames"] = frames
+        layout["updatemenus"], layout["sliders"] = _animation_controls(shown, font_size, frame_ms)
+    return SpecFigure(spec)
+
+
+def surface3d_figure(
+    surface: Surface,
+    grid: tuple[Array, Array, Array],
+    entries: Sequence[RaceEntry],
+    *,
+    font_size: int = 14,
+    height: int = 620,
+) -> SpecFigure:
+    """The surface in 3D (log-scaled like the contour where the range spans decades), with
+    every path lifted onto it."""
+    xs, ys, Z = grid
+    scale = LevelScale.for_values(surface, Z)
+    levels = scale(Z)
+    data: list[Spec] = [{
+        "type": "surface", "x": typed_array(xs), "y": typed_array(ys), "z": typed_array(levels),
+        "colorscale": [list(stop) for stop in theme.SURFACE_COLORSCALE], "showscale": False,
+        "opacity": 0.92, "hoverinfo": "skip", "contours": {"z": {"show": False}},
+    }]
+    (x0, x1), (y0, y1) = surface.bounds
+    for e in entries:
+        path = _drawn_path(e)
+        inside = (path[:, 0] >= x0) & (path[:, 0] <= x1) & (path[:, 1] >= y0) & (path[:, 1] <= y1)
+        z = scale(surface.value(path))
+        z = np.where(inside, z, np.nan)
+        data.append({
+            "type": "scatter3d", "mode": "lines", "name": entry_name(e),
+            "x": typed_array(path[:, 0]), "y": typed_array(path[:, 1]), "z": typed_array(z),
+            "line": {"color": theme.color(e.name), "width": 6},
+        })
+    layout = theme.layout_base(font_size)
+    layout.update(height=height, margin={"l": 0, "r": 0, "t": 10, "b": 0}, uirevision=surface.name)
+    layout["scene"] = {
+        "xaxis": {"title": {"text": "x"}, "range": [x0, x1]},
+        "yaxis": {"title": {"text": "y"}, "range": [y0, y1]},
+        "zaxis": {"title": {"text": "log10(f − min f)" if scale.log else "f"}},
+        "aspectmode": "manual", "aspectratio": {"x": 1, "y": 1, "z": 0.6},
+    }
+    return SpecFigure({"data": data, "layout": layout})

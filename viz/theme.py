@@ -1,0 +1,115 @@
+"""One place for how Descent looks: optimizer colours, labels, symbols and the Plotly template.
+
+Colours are the Okabe-Ito palette (safe for the common colour-vision deficiencies) extended
+with Paul Tol's muted scheme; every optimizer also has its own marker symbol and dash, so a
+path can be told apart without colour at all (and on a grey-scale projector).
+"""
+
+from __future__ import annotations
+
+from types import MappingProxyType
+from typing import Any
+
+OPTIMIZER_LABELS = MappingProxyType({
+    "sgd": "SGD",
+    "momentum": "Momentum",
+    "nesterov": "Nesterov",
+    "adagrad": "Adagrad",
+    "rmsprop": "RMSprop",
+    "adam": "Adam",
+    "adamw": "AdamW",
+    "nadam": "NAdam",
+    "radam": "RAdam",
+    "adadelta": "Adadelta",
+    "adamax": "Adamax",
+    "newton": "Newton",
+    "saddle_free_newton": "Saddle-free Newton",
+    "lbfgs": "L-BFGS",
+})
+
+OPTIMIZER_COLORS = MappingProxyType({
+    "sgd": "#000000",
+    "momentum": "#E69F00",
+    "nesterov": "#D55E00",
+    "adagrad": "#56B4E9",
+    "rmsprop": "#009E73",
+    "adam": "#0072B2",
+    "adamw": "#CC79A7",
+    "nadam": "#882255",
+    "radam": "#44AA99",
+    "adadelta": "#999933",
+    "adamax": "#332288",
+    "newton": "#AA4499",
+    "saddle_free_newton": "#117733",
+    "lbfgs": "#661100",
+})
+
+OPTIMIZER_SYMBOLS = MappingProxyType({
+    "sgd": "circle",
+    "momentum": "square",
+    "nesterov": "diamond",
+    "adagrad": "triangle-up",
+    "rmsprop": "triangle-down",
+    "adam": "star",
+    "adamw": "hexagon",
+    "nadam": "pentagon",
+    "radam": "cross",
+    "adadelta": "x",
+    "adamax": "hourglass",
+    "newton": "bowtie",
+    "saddle_free_newton": "star-diamond",
+    "lbfgs": "octagon",
+})
+
+_DASHES = ("solid", "dash", "dot", "dashdot", "longdash", "longdashdot")
+
+FALLBACK_COLOR = "#777777"
+
+# Light, low-contrast background so coloured paths carry the eye; dark = low loss.
+SURFACE_COLORSCALE = (
+    (0.0, "#3b4d6b"),
+    (0.15, "#6f86a6"),
+    (0.35, "#a9bbd1"),
+    (0.6, "#d7e0ea"),
+    (1.0, "#f7f9fb"),
+)
+
+FONT_FAMILY = "Inter, 'Source Sans Pro', 'Helvetica Neue', Arial, sans-serif"
+
+
+def label(name: str) -> str:
+    """Human label of an optimizer key (``"rmsprop" -> "RMSprop"``)."""
+    return OPTIMIZER_LABELS.get(name, name)
+
+
+def color(name: str) -> str:
+    return OPTIMIZER_COLORS.get(name, FALLBACK_COLOR)
+
+
+def symbol(name: str) -> str:
+    return OPTIMIZER_SYMBOLS.get(name, "circle")
+
+
+def dash(name: str) -> str:
+    keys = list(OPTIMIZER_LABELS)
+    return _DASHES[keys.index(name) % len(_DASHES)] if name in OPTIMIZER_LABELS else "solid"
+
+
+def layout_base(font_size: int = 14) -> dict[str, Any]:
+    """The layout every Descent figure starts from (a fresh dict each call).
+
+    An explicit layout instead of ``pio.templates.default``, which would be hidden global state.
+    """
+    axis = {
+        "showgrid": False, "zeroline": False, "linecolor": "#444", "mirror": True,
+        "ticks": "outside", "showline": True,
+    }
+    return {
+        "template": "plotly_white",
+        "font": {"family": FONT_FAMILY, "size": font_size, "color": "#222"},
+        "margin": {"l": 60, "r": 20, "t": 40, "b": 50},
+        "xaxis": dict(axis),
+        "yaxis": dict(axis),
+        "legend": {"bgcolor": "rgba(255,255,255,0.85)", "bordercolor": "#ccc", "borderwidth": 1},
+        "hoverlabel": {"font": {"family": FONT_FAMILY}},
+    }
