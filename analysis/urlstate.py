@@ -38,6 +38,7 @@ LIMITS = {
     "coordinate": (-1e4, 1e4),
 }
 MAX_VALUE_LENGTH = 400
+NO_OPTIMIZERS = "-"  # an empty value would vanish from a query string
 
 # scene field -> URL key
 KEYS = {
@@ -94,6 +95,8 @@ def _surface(text: str) -> str:
 
 
 def _optimizers(text: str) -> tuple[str, ...]:
+    if text == NO_OPTIMIZERS:
+        return ()
     names = tuple(n for n in text.split(",") if n)
     unknown = [n for n in names if n not in optimizers.OPTIMIZERS]
     if unknown:
@@ -146,9 +149,12 @@ def _overrides(text: str) -> tuple[tuple[str, str, Any], ...]:
         if name not in optimizers.OPTIMIZERS:
             raise ParamError(f"unknown optimizer {name!r}")
         defaults = optimizers.defaults(name)
-        if param not in defaults or param == "lr":
-            raise ParamError(f"{name} has no hyperparameter {param!r} settable here")
-        out.append((name, param, _override_value(defaults[param], value)))
+        if param not in defaults:
+            raise ParamError(f"{name} has no hyperparameter {param!r}")
+        if param == "lr":  # a per-optimizer lr (fair comparisons, auto-tune)
+            out.append((name, param, _float(value, *LR_RANGE)))
+        else:
+            out.append((name, param, _override_value(defaults[param], value)))
     # Validate the combination the way the optimizer factory does (e.g. nesterov + dampening).
     for name in {o[0] for o in out}:
         try:
@@ -174,7 +180,7 @@ class _Field:
 
 _FIELDS: Mapping[str, _Field] = {
     "surface": _Field(_surface, str),
-    "optimizers": _Field(_optimizers, ",".join),
+    "optimizers": _Field(_optimizers, lambda names: ",".join(names) or NO_OPTIMIZERS),
     "lr": _Field(lambda t: _float(t, *LIMITS["lr"]), _fmt),
     "momentum": _Field(lambda t: _float(t, *LIMITS["momentum"]), _fmt),
     "schedule": _Field(_schedule, str),

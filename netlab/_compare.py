@@ -22,9 +22,9 @@ GRID_HIDDEN: tuple[int, ...] = (3, 8)
 GRID_OPTIMIZERS: tuple[str, ...] = ("sgd", "adam")
 GRID_LR: Mapping[tuple[str, str], float] = MappingProxyType(
     {
-        ("relu", "sgd"): 0.3,
+        ("relu", "sgd"): 0.1,
         ("relu", "adam"): 0.01,
-        ("leaky_relu", "sgd"): 0.3,
+        ("leaky_relu", "sgd"): 0.1,
         ("leaky_relu", "adam"): 0.1,
         ("elu", "sgd"): 0.3,
         ("elu", "adam"): 0.1,

@@ -110,3 +110,63 @@ def test_no_optimizer_selected_shows_hint():
     at.multiselect(key="optimizers").set_value([]).run()
     assert not at.exception
     assert any("Pick at least one optimizer" in i.value for i in at.info)
+
+
+def app_with_query(**query: str) -> AppTest:
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    for key, value in query.items():
+        at.query_params[key] = value
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+def test_shared_url_restores_the_scene():
+    at = app_with_query(s="bowl", opt="sgd,adam", lr="0.05", n="40", start="1,-1")
+    assert at.session_state["surface"] == "bowl"
+    assert at.session_state["optimizers"] == ["sgd", "adam"]
+    assert at.session_state["lr"] == 0.05
+    paths = race_paths(at)
+    assert set(paths) == {"sgd", "adam"}
+    np.testing.assert_allclose(paths["sgd"][0], [1.0, -1.0])
+    assert len(paths["sgd"]) == 41
+    assert not at.warning
+
+
+def test_bad_url_warns_naming_the_parameter_and_keeps_working():
+    at = app_with_query(s="bowl", lr="banana", n="-5", evil="__import__('os')")
+    texts = " ".join(w.value for w in at.warning)
+    assert "'lr'" in texts and "'n'" in texts and "'evil'" in texts
+    assert race_paths(at)
+
+
+def test_widget_changes_are_written_to_the_url():
+    at = fresh_app()
+    at.select_slider(key="lr").set_value(0.002).run()
+    assert at.query_params["lr"] == "0.002"
+
+
+def test_preset_button_loads_its_scene():
+    at = fresh_app()
+    at.button(key="preset_lr_too_large").click().run()
+    assert not at.exception
+    assert at.session_state["surface"] == "ravine"
+    assert any("learning rate is too large" in i.value for i in at.info)
+    assert any("SGD diverged" in w.value for w in at.warning)
+
+
+def test_presentation_mode_hides_the_table():
+    at = fresh_app()
+    at.toggle(key="present").set_value(True).run()
+    assert not at.exception
+    assert len(at.dataframe) == 0
+    at.button(key="exit_present").click().run()
+    assert len(at.dataframe) == 1
+
+
+def test_gif_export_offers_a_download():
+    at = app_with_query(s="bowl", n="30", opt="sgd")
+    at.button(key="render_gif").click().run()
+    assert not at.exception
+    downloads = at.get("download_button")
+    assert downloads, "a Download GIF button appears after rendering"

@@ -7,11 +7,14 @@ from dataclasses import replace
 import streamlit as st
 
 from analysis import summarize
+from analysis.presets import PRESETS
 from analysis.race import RaceEntry
 from analysis.scene import VIEWS, Scene
 from ui import cached
+from ui.exports import export_panel
+from ui.presentation import presentation_css, shortcuts
 from ui.sidebar import sidebar
-from ui.state import URL_WARNINGS, load_scene_from_url_once, write_scene_to_url
+from ui.state import URL_WARNINGS, load_scene_from_url_once, share_url, write_scene_to_url
 from viz import theme
 
 TOLERANCE = 1e-3
@@ -40,19 +43,55 @@ def results_table(scene: Scene, entries: tuple[RaceEntry, ...]) -> None:
     )
 
 
-def race_page() -> None:
-    load_scene_from_url_once()
-    for warning in st.session_state.get(URL_WARNINGS, []):
-        st.warning(warning)
-    scene = sidebar()
+def _header(scene: Scene) -> Scene:
+    """Title, the active preset's caption, the view switch and the share link."""
     surface = scene.get_surface()
-    head, view = st.columns([3, 2], vertical_alignment="bottom")
+    head, view, share = st.columns([4, 3, 1.3], vertical_alignment="bottom")
     head.markdown(f"#### {surface.title}")
     # Only the chosen view is drawn: a hidden 3D tab would still re-render on every change.
     scene = replace(scene, view=view.radio("View", list(VIEWS), format_func=VIEWS.get,
                                            key="view", horizontal=True,
                                            label_visibility="collapsed"))
-    write_scene_to_url(scene)
+    query = write_scene_to_url(scene)
+    with share.popover("Link", icon=":material/link:"):
+        st.caption("This link restores exactly this scene:")
+        st.code(share_url(query), language=None, wrap_lines=True)
+    preset = PRESETS.get(st.session_state.get("preset", ""))
+    if preset is not None and preset.scene().race_key() == scene.race_key():
+        st.info(f"**{preset.title}.** {preset.caption}")
+    return scene
+
+
+def _race_view(scene: Scene, entries: tuple[RaceEntry, ...], presenting: bool) -> None:
+    config = {"displaylogo": False, "toImageButtonOptions": {
+        "format": "png", "scale": 3, "filename": f"descent-{scene.surface}"}}
+    if scene.view == "3d":
+        st.plotly_chart(cached.surface3d_figure(scene), theme=None, config=config,
+                        key="surface_3d")
+        return
+    clickable = st.session_state.get("pick_start", False)
+    figure = cached.race_figure(scene, 20 if presenting else 14, clickable)
+    if clickable:
+        st.plotly_chart(figure, theme=None, config=config, key="race_chart_click",
+                        on_select=_on_map_click, selection_mode="points")
+    else:
+        st.plotly_chart(figure, theme=None, config=config, key="race_chart")
+    if not presenting:
+        st.caption("Press ▶ to animate; drag the step slider to scrub the map and the loss "
+                   "together (keys: space = play/pause, ← → = step). Turn on *Pick the start "
+                   "on the map* to click a new start.")
+
+
+def race_page() -> None:
+    load_scene_from_url_once()
+    for warning in st.session_state.get(URL_WARNINGS, []):
+        st.warning(warning)
+    presenting = st.session_state.get("present", False)
+    if presenting:
+        st.markdown(presentation_css(), unsafe_allow_html=True)
+        st.button("Exit presentation mode", key="exit_present",
+                  on_click=lambda: st.session_state.update(present=False))
+    scene = _header(sidebar())
     if not scene.optimizers:
         st.info("Pick at least one optimizer in the sidebar to start the race.")
         return
@@ -62,19 +101,8 @@ def race_page() -> None:
             st.warning(f"**{theme.label(e.name)} diverged at step {e.diverged_at}**: the learning "
                        f"rate {e.hparams['lr']:g} is too large for this surface, so each step "
                        "overshoots further. Its line stops where it left the map.")
-    config = {"displaylogo": False, "toImageButtonOptions": {
-        "format": "png", "scale": 3, "filename": f"descent-{scene.surface}"}}
-    if scene.view == "3d":
-        st.plotly_chart(cached.surface3d_figure(scene), theme=None, config=config,
-                        key="surface_3d")
-    else:
-        clickable = st.session_state.get("pick_start", False)
-        figure = cached.race_figure(scene, 14, clickable)
-        if clickable:
-            st.plotly_chart(figure, theme=None, config=config, key="race_chart_click",
-                            on_select=_on_map_click, selection_mode="points")
-        else:
-            st.plotly_chart(figure, theme=None, config=config, key="race_chart")
-        st.caption("Press ▶ to animate; drag the step slider to scrub the map and the loss "
-                   "together. Turn on *Pick the start on the map* to click a new start.")
-    results_table(scene, entries)
+    _race_view(scene, entries, presenting)
+    shortcuts()
+    if not presenting:
+        results_table(scene, entries)
+        export_panel(scene, entries)

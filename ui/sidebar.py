@@ -9,6 +9,7 @@ import numpy as np
 import streamlit as st
 
 import optimizers
+from analysis.presets import PRESETS
 from analysis.scene import (
     DECAY_SETTINGS,
     MOMENTUM_DRIVEN,
@@ -18,7 +19,7 @@ from analysis.scene import (
     surface_defaults,
 )
 from surfaces import SURFACES
-from ui.state import hp_key
+from ui.state import apply_scene, hp_key
 from viz import theme
 
 LR_OPTIONS = tuple(float(f"{v:.2g}") for v in np.logspace(-4, 1, 51))
@@ -74,9 +75,12 @@ def advanced_widgets(container: Any, names: Sequence[str]) -> tuple:
         for name in names:
             shown = {k: v for k, v in optimizers.defaults(name).items()
                      if k != "lr" and not (k == "momentum" and name in MOMENTUM_DRIVEN)}
-            if not shown:
-                continue
             st.markdown(f"**{theme.label(name)}**")
+            own_lr = st.number_input("own lr (empty = the shared lr)", min_value=1e-6,
+                                     max_value=100.0, format="%g",
+                                     key=hp_key(name, "lr"))
+            if own_lr is not None:
+                overrides.append((name, "lr", float(own_lr)))
             for param, default in shown.items():
                 if isinstance(default, bool):
                     value = st.checkbox(param, key=hp_key(name, param))
@@ -95,8 +99,21 @@ def advanced_widgets(container: Any, names: Sequence[str]) -> tuple:
     return tuple(sorted(overrides, key=lambda o: (o[0], o[1])))
 
 
+def _load_preset(name: str) -> None:
+    apply_scene(PRESETS[name].scene())
+    st.session_state["preset"] = name
+
+
+def preset_widgets(container: Any) -> None:
+    with container.expander("Lecture presets", icon=":material/school:"):
+        for preset in PRESETS.values():
+            st.button(preset.title, key=f"preset_{preset.name}", on_click=_load_preset,
+                      args=(preset.name,), width="stretch")
+
+
 def sidebar() -> Scene:
     sb = st.sidebar
+    preset_widgets(sb)
     name = sb.selectbox("Surface", list(SURFACES), format_func=lambda n: SURFACES[n].title,
                         key="surface", on_change=_on_surface_change)
     surface = SURFACES[name]
@@ -122,6 +139,9 @@ def sidebar() -> Scene:
                               help="Adds N(0, σ²) to every gradient: stochastic gradients.")
     seed = cs.number_input("seed", 0, 2**31 - 1, key="seed", step=1)
     overrides = advanced_widgets(sb, chosen)
+    sb.toggle("Presentation mode", key="present",
+              help="Hides the controls and enlarges the chart for a projector. "
+                   "Space plays/pauses, ← → step.")
     start_or_default = None if start == surface.start else (float(start[0]), float(start[1]))
     return Scene(surface=name, optimizers=chosen, lr=lr, momentum=float(momentum),
                  steps=int(steps), start=start_or_default, noise=float(noise),

@@ -8,7 +8,7 @@ the widgets are drawn (first run, or inside a callback).
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
 import streamlit as st
 
@@ -37,6 +37,9 @@ def scene_to_widgets(scene: Scene) -> dict[str, Any]:
     overrides = {(n, p): v for n, p, v in scene.overrides}
     for name in optimizers.OPTIMIZERS:
         for param, default in optimizers.defaults(name).items():
+            if param == "lr":  # empty unless this optimizer has its own lr
+                state[hp_key(name, param)] = overrides.get((name, param))
+                continue
             value = overrides.get((name, param), default)
             if isinstance(default, tuple):
                 for i, v in enumerate(value):
@@ -67,3 +70,13 @@ def write_scene_to_url(scene: Scene) -> str:
     if st.query_params.to_dict() != query:
         st.query_params.from_dict(query)
     return urlencode(query, safe=",:")
+
+
+def share_url(query: str) -> str:
+    """The full link to this scene (the page's own address with ``query``)."""
+    try:
+        base = urlsplit(st.context.url or "")
+        root = f"{base.scheme}://{base.netloc}{base.path}" if base.netloc else ""
+    except (AttributeError, ValueError):
+        root = ""
+    return f"{root or 'http://localhost:8501/'}?{query}"

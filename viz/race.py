@@ -25,6 +25,7 @@ MAX_FRAMES = 150
 # ~90 ms per update in headless Chromium, 50 steps ~20 ms. Play still shows every frame.
 MAX_SLIDER_STEPS = 50
 MAP_DOMAIN = (0.0, 0.55)
+BOTTOM_MARGIN = 125  # x title, Play/Pause and the step slider, the attribution line
 LOSS_DOMAIN = (0.7, 1.0)
 # Just right of the map's domain (the map may be narrower: equal axis scales shrink it).
 _COLORBAR = {"thickness": 10, "len": 0.8, "x": MAP_DOMAIN[1] + 0.005, "xanchor": "left",
@@ -45,7 +46,10 @@ class LevelScale:
 
     @classmethod
     def for_values(cls, surface: Surface, Z: Array) -> LevelScale:
-        if not surface.log_levels:
+        """Log levels where the surface asks for them or has a known minimum: rings that get
+        denser towards the minimum show the last stretch of a race, which linear levels hide.
+        Surfaces unbounded below (saddles) keep linear levels."""
+        if not (surface.log_levels or len(surface.minima)):
             return cls(log=False)
         finite = Z[np.isfinite(Z)]
         lo, hi = float(finite.min()), float(finite.max())
@@ -74,8 +78,8 @@ def _format_gap(v: float) -> str:
 
 
 def entry_name(entry: RaceEntry) -> str:
-    """Legend text: the optimizer's label, plus its fate when it blew up."""
-    text = theme.label(entry.name)
+    """Legend text: the optimizer's label and its effective lr, plus its fate if it blew up."""
+    text = f"{theme.label(entry.name)} · lr {entry.hparams['lr']:g}"
     if entry.diverged:
         text += f" (diverged at step {entry.diverged_at})"
     return text
@@ -112,7 +116,7 @@ def _landmark_traces(surface: Surface) -> list[Spec]:
     traces = []
     if len(surface.minima):
         traces.append({
-            "type": "scatter", "mode": "markers", "name": "minimum",
+            "type": "scatter", "mode": "markers", "name": "minimum", "showlegend": False,
             "x": surface.minima[:, 0].tolist(), "y": surface.minima[:, 1].tolist(),
             "marker": {"symbol": "star", "size": 14, "color": "#ffffff",
                        "line": {"color": "#000", "width": 1.5}},
@@ -120,7 +124,7 @@ def _landmark_traces(surface: Surface) -> list[Spec]:
         })
     if len(surface.saddles):
         traces.append({
-            "type": "scatter", "mode": "markers", "name": "saddle",
+            "type": "scatter", "mode": "markers", "name": "saddle", "showlegend": False,
             "x": surface.saddles[:, 0].tolist(), "y": surface.saddles[:, 1].tolist(),
             "marker": {"symbol": "x-thin", "size": 12, "line": {"color": "#000", "width": 2.5}},
             "hovertemplate": "saddle (%{x:.3f}, %{y:.3f})<extra></extra>",
@@ -201,9 +205,9 @@ def _animation_controls(steps_shown: Array, font_size: int, frame_ms: int) -> tu
     }]
     slider = {
         "active": len(slider_steps(steps_shown)) - 1,
-        "x": 0.2, "len": 0.8, "y": 0.0, "yanchor": "top",
+        "x": 0.22, "len": 0.78, "y": 0.0, "yanchor": "top",
         "pad": {"t": 45, "b": 10},
-        "currentvalue": {"prefix": "step ", "xanchor": "left",
+        "currentvalue": {"prefix": "step ", "xanchor": "right",
                          "font": {"size": font_size, "color": "#222"}},
         # One label per frame would overprint; the current value above the slider says it.
         "font": {"color": "rgba(0,0,0,0)", "size": 1}, "ticklen": 0, "minorticklen": 0,
@@ -237,6 +241,12 @@ def _loss_trace(entry: RaceEntry, y: Array, font_size: int) -> Spec:
                  "dash": theme.dash(entry.name)},
         "hovertemplate": theme.label(entry.name) + " step %{x}: %{y:.3g}<extra></extra>",
     }
+
+
+def _decade_step(lo: float, hi: float, max_labels: int = 7) -> int:
+    """Label every decade, or every n-th one when a loss spans many decades."""
+    decades = np.log10(max(hi, 1e-300)) - np.log10(max(lo, 1e-300))
+    return max(1, int(np.ceil(decades / max_labels)))
 
 
 def _click_grid(surface: Surface, n: int) -> Spec:
@@ -316,18 +326,21 @@ def race_figure(
                         "anchor": "y2", "title": {"text": "step"}, "range": [0, max(steps, 1)]}
     layout["yaxis2"] = {**theme.layout_base(font_size)["yaxis"], "anchor": "x2",
                         "domain": [0.08, 1.0], "type": "log" if log else "linear",
-                        "exponentformat": "power", **({"dtick": 1} if log else {}),
+                        "exponentformat": "power", **({"dtick": _decade_step(lo, hi)} if log else {}),
                         "title": {"text": "f − min f" if log else "f", "standoff": 4}}
     layout.update(
         height=height, uirevision=surface.name, hovermode="closest",
         legend={**layout["legend"], "orientation": "h", "x": 0, "y": 1.02,
+                "font": {"size": font_size - 1},
                 "yanchor": "bottom"},
-        margin={"l": 55, "r": 10, "t": 50, "b": 110},
+        margin={"l": 55, "r": 10, "t": 50, "b": BOTTOM_MARGIN},
     )
     if attribution:
         layout["annotations"] = [{
-            "text": attribution, "xref": "paper", "yref": "paper", "x": 1.0, "y": -0.2,
-            "xanchor": "right", "yanchor": "top", "showarrow": False,
+            # At the foot of the figure, under the slider, so exports carry it.
+            "text": attribution, "xref": "paper", "yref": "paper", "x": 1.0, "y": 0.0,
+            "yshift": -BOTTOM_MARGIN + 4, "xanchor": "right", "yanchor": "bottom",
+            "showarrow": False,
             "font": {"size": max(9, font_size - 4), "color": "#777"},
         }]
     spec: Spec = {"data": data, "layout": layout}

@@ -65,13 +65,13 @@ _DASHES = ("solid", "dash", "dot", "dashdot", "longdash", "longdashdot")
 
 FALLBACK_COLOR = "#777777"
 
-# Light, low-contrast background so coloured paths carry the eye; dark = low loss.
+# Light, low-contrast background so coloured (and black) paths carry the eye everywhere on
+# the map; a little darker = lower loss, the contour lines give the shape.
 SURFACE_COLORSCALE = (
-    (0.0, "#3b4d6b"),
-    (0.15, "#6f86a6"),
-    (0.35, "#a9bbd1"),
-    (0.6, "#d7e0ea"),
-    (1.0, "#f7f9fb"),
+    (0.0, "#9fb3c8"),
+    (0.25, "#c4d2e0"),
+    (0.55, "#e2e9f0"),
+    (1.0, "#fbfcfd"),
 )
 
 FONT_FAMILY = "Inter, 'Source Sans Pro', 'Helvetica Neue', Arial, sans-serif"

@@ -1,0 +1,222 @@
+"""A protocol-level Streamlit client: one browser tab's websocket, without the browser.
+
+Streamlit's frontend talks to the server over ``/_stcore/stream`` (subprotocol ``streamlit``)
+in protobuf: it sends :class:`BackMsg` (``rerun_script`` with a :class:`ClientState`) and
+receives :class:`ForwardMsg` (deltas, ``page_info_changed``, ..., ``script_finished``).
+This client sends what the frontend sends (checked against frames captured from Chromium, see
+``tests/test_e2e.py::test_protocol_client_matches_the_browser``):
+
+* the first message is ``rerun_script`` with empty widget states;
+* a widget change is ``rerun_script`` with the widget's :class:`WidgetState` (a select_slider
+  sends its option *label* as ``string_array_value``, a slider ``double_array_value``, a
+  number_input ``double_value``/``int_value``, a toggle ``bool_value``), the current query
+  string, the page hash, and the hashes of the cacheable messages it already holds (the
+  server then sends a small ``ref_hash`` instead of the element again, as for the browser);
+* a change is complete when ``script_finished`` arrives.
+
+Unlike the browser it only re-sends the widgets it has changed: keyed widgets keep their
+values server-side, which the tests verify by comparing the rendered chart with the browser's.
+Without a browser there is no rendering cost: latencies here are server time plus transfer.
+
+Usage::
+
+    async with StreamlitSession.connect("http://127.0.0.1:8501") as s:
+        first = await s.rerun()              # the first page load
+        run = await s.set_select_slider("Learning rate (log scale)", +1)
+        run.seconds, run.exceptions, s.query_string
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+from collections.abc import AsyncIterator, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlsplit
+
+from streamlit.proto.BackMsg_pb2 import BackMsg
+from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+from streamlit.proto.WidgetStates_pb2 import WidgetState
+
+# The frontend keeps cached messages for this many script runs (``max_cached_message_age`` in
+# the ``new_session`` config); we do the same.
+DEFAULT_CACHE_AGE = 2
+WIDGET_TYPES = ("slider", "selectbox", "multiselect", "number_input", "checkbox", "radio",
+                "button", "text_input", "text_area", "download_button", "button_group")
+
+
+class ProtocolError(RuntimeError):
+    """The server closed the stream or a run did not finish in time."""
+
+
+@dataclass
+class RunResult:
+    """One script run as this client saw it."""
+
+    seconds: float
+    bytes: int
+    messages: int
+    status: str  # ScriptFinishedStatus name
+    exceptions: list[str] = field(default_factory=list)
+    elements: dict[str, Any] = field(default_factory=dict)  # widget id -> element proto
+
+    @property
+    def ok(self) -> bool:
+        return not self.exceptions and self.status == "FINISHED_SUCCESSFULLY"
+
+
+def _element_of(msg: ForwardMsg) -> tuple[str, Any] | None:
+    if msg.WhichOneof("type") != "delta" or msg.delta.WhichOneof("type") != "new_element":
+        return None
+    element = msg.delta.new_element
+    kind = element.WhichOneof("type")
+    return (kind, getattr(element, kind)) if kind else None
+
+
+class StreamlitSession:
+    """One websocket session. Use :meth:`connect` (an async context manager)."""
+
+    def __init__(self, ws: Any, query_string: str = "", timeout: float = 60.0) -> None:
+        self._ws = ws
+        self.timeout = timeout
+        self.query_string = query_string
+        self.page_script_hash = ""
+        self.session_id = ""
+        self.widgets: dict[str, Any] = {}  # widget id -> latest element proto
+        self.sent: dict[str, WidgetState] = {}  # widget id -> state we have set
+        self.cache_age = DEFAULT_CACHE_AGE
+        self._cached: dict[str, int] = {}  # message hash -> run number when last seen
+        self._runs = 0
+        self.charts: list[str] = []  # plotly specs of the latest run
+
+    @classmethod
+    @contextlib.asynccontextmanager
+    async def connect(cls, url: str, query_string: str = "", cookie: str | None = None,
+                      timeout: float = 60.0) -> AsyncIterator[StreamlitSession]:
+        """Open ``/_stcore/stream`` on the server at ``url`` (http://host:port)."""
+        from websockets.asyncio.client import connect
+
+        parts = urlsplit(url)
+        headers = {"Cookie": cookie} if cookie else {}
+        ws_url = f"ws://{parts.netloc}{parts.path.rstrip('/')}/_stcore/stream"
+        async with connect(ws_url, subprotocols=["streamlit"], additional_headers=headers,
+                           max_size=None, open_timeout=timeout,
+                           origin=f"http://{parts.netloc}") as ws:  # type: ignore[arg-type]
+            yield cls(ws, query_string=query_string, timeout=timeout)
+
+    def widget_id(self, label: str | None = None, key: str | None = None) -> str:
+        """The id of the widget drawn with ``label`` (or user ``key``) in the latest run."""
+        for wid, element in self.widgets.items():
+            if (label is not None and getattr(element, "label", None) == label) or (
+                key is not None and wid.endswith(f"-{key}")
+            ):
+                return wid
+        raise KeyError(f"no widget with label={label!r} key={key!r}; have "
+                       f"{sorted(getattr(e, 'label', '?') for e in self.widgets.values())}")
+
+    async def rerun(self, states: Mapping[str, WidgetState] | None = None) -> RunResult:
+        """Send ``rerun_script`` with every widget state set so far plus ``states``; wait for
+        ``script_finished``."""
+        if states:
+            self.sent.update(states)
+        back = BackMsg()
+        client_state = back.rerun_script
+        client_state.query_string = self.query_string
+        client_state.page_script_hash = self.page_script_hash
+        client_state.widget_states.widgets.extend(self.sent.values())
+        client_state.cached_message_hashes.extend(
+            h for h, seen in self._cached.items() if self._runs - seen < self.cache_age)
+        client_state.context_info.timezone = "UTC"
+        client_state.context_info.locale = "en-US"
+        t0 = time.perf_counter()
+        await self._ws.send(back.SerializeToString())
+        return await self._read_run(t0)
+
+    async def _read_run(self, t0: float) -> RunResult:
+        nbytes = messages = 0
+        exceptions: list[str] = []
+        elements: dict[str, Any] = {}
+        charts: list[str] = []
+        self._runs += 1
+        deadline = t0 + self.timeout
+        while True:
+            remaining = deadline - time.perf_counter()
+            if remaining <= 0:
+                raise ProtocolError(f"no script_finished within {self.timeout:.0f}s")
+            try:
+                data = await asyncio.wait_for(self._ws.recv(), remaining)
+            except TimeoutError:
+                raise ProtocolError(f"no script_finished within {self.timeout:.0f}s") from None
+            except Exception as err:  # connection closed
+                raise ProtocolError(f"stream closed: {err!r}") from err
+            nbytes += len(data)
+            messages += 1
+            msg = ForwardMsg.FromString(data)
+            kind = msg.WhichOneof("type")
+            if msg.metadata.cacheable and msg.hash:
+                self._cached[msg.hash] = self._runs
+            elif kind == "ref_hash":
+                self._cached[msg.ref_hash] = self._runs
+            if kind == "new_session":
+                self.session_id = msg.new_session.initialize.session_id
+                self.page_script_hash = msg.new_session.page_script_hash
+                self.cache_age = msg.new_session.config.max_cached_message_age or self.cache_age
+            elif kind == "navigation":
+                self.page_script_hash = msg.navigation.page_script_hash
+            elif kind == "page_info_changed":
+                self.query_string = msg.page_info_changed.query_string
+            elif kind == "script_finished":
+                status = ForwardMsg.ScriptFinishedStatus.Name(msg.script_finished)
+                if status == "FINISHED_EARLY_FOR_RERUN":
+                    continue  # a newer run follows, as in the browser
+                self.widgets.update(elements)
+                self.charts = charts
+                return RunResult(time.perf_counter() - t0, nbytes, messages, status,
+                                 exceptions, elements)
+            found = _element_of(msg)
+            if found:
+                el_kind, element = found
+                if el_kind == "exception":
+                    exceptions.append(f"{element.type}: {element.message}")
+                elif el_kind == "plotly_chart":
+                    charts.append(element.spec)
+                elif el_kind in WIDGET_TYPES and getattr(element, "id", ""):
+                    elements[element.id] = element
+
+    # -- widget helpers: what the frontend sends for each kind -----------------------------
+
+    async def set_select_slider(self, label: str, step: int = 1,
+                                key: str | None = None) -> RunResult:
+        """Move a select_slider ``step`` options from its current value (like ArrowRight)."""
+        wid = self.widget_id(label=None if key else label, key=key)
+        slider = self.widgets[wid]
+        options = list(slider.options)
+        current = self.select_slider_index(wid)
+        target = min(max(current + step, 0), len(options) - 1)
+        state = WidgetState(id=wid)
+        state.string_array_value.data.append(options[target])
+        return await self.rerun({wid: state})
+
+    def select_slider_index(self, wid: str) -> int:
+        slider = self.widgets[wid]
+        if wid in self.sent:
+            return list(slider.options).index(self.sent[wid].string_array_value.data[0])
+        options = list(slider.options)
+        if slider.set_value and slider.raw_value:  # a value set from session_state, as a label
+            return options.index(slider.raw_value[0])
+        values = list(slider.value) if slider.set_value and slider.value else list(slider.default)
+        return int(values[0])
+
+    async def set_number(self, wid: str, value: float) -> RunResult:
+        state = WidgetState(id=wid, double_value=float(value))
+        return await self.rerun({wid: state})
+
+    async def set_slider(self, wid: str, value: float) -> RunResult:
+        state = WidgetState(id=wid)
+        state.double_array_value.data.append(float(value))
+        return await self.rerun({wid: state})
+
+    async def set_bool(self, wid: str, value: bool) -> RunResult:
+        return await self.rerun({wid: WidgetState(id=wid, bool_value=value)})

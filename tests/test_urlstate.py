@@ -1,0 +1,119 @@
+"""The scene in the URL: round trips, defaults, and a warning for every bad parameter."""
+
+from dataclasses import replace
+from urllib.parse import parse_qs, urlencode
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import optimizers
+from analysis.scene import DECAY_SETTINGS, SCHEDULE_LABELS, VIEWS, Scene
+from analysis.urlstate import scene_from_query, scene_to_query
+from surfaces import SURFACES
+
+
+def round_trip(scene: Scene) -> tuple[Scene, list[str]]:
+    """Through a real query string, as a browser would send it."""
+    text = urlencode(scene_to_query(scene))
+    return scene_from_query(parse_qs(text))
+
+
+def test_empty_query_is_the_default_scene():
+    scene, warnings = scene_from_query({})
+    assert warnings == []
+    assert scene == Scene().with_surface("rosenbrock")
+
+
+def test_default_scene_writes_a_short_link():
+    assert scene_to_query(Scene().with_surface("bowl")) == {"s": "bowl"}
+
+
+def test_every_field_round_trips():
+    scene = Scene(
+        surface="ravine", optimizers=("adam", "sgd"), lr=0.0123, momentum=0.95,
+        schedule="step", decay=0.3, step_size=40, steps=250, start=(1.5, -2.25),
+        noise=0.7, seed=42, view="3d",
+        overrides=(("adam", "amsgrad", True), ("adam", "betas", (0.8, 0.99)),
+                   ("adam", "lr", 0.05), ("rmsprop", "alpha", 0.9)),
+    )
+    assert round_trip(scene) == (scene, [])
+
+
+@pytest.mark.parametrize("query, name", [
+    ({"lr": "abc"}, "'lr'"),
+    ({"lr": "1e9"}, "'lr'"),
+    ({"lr": "nan"}, "'lr'"),
+    ({"mom": "-1"}, "'mom'"),
+    ({"n": "1e3"}, "'n'"),
+    ({"n": "999999"}, "'n'"),
+    ({"s": "nowhere"}, "'s'"),
+    ({"opt": "sgd,lion"}, "'opt'"),
+    ({"opt": "sgd,sgd"}, "'opt'"),
+    ({"sch": "warp"}, "'sch'"),
+    ({"start": "1;2"}, "'start'"),
+    ({"start": "99,99"}, "'start'"),
+    ({"hp": "adam.betas=0.9"}, "'hp'"),
+    ({"hp": "sgd.nesterov=1"}, "'hp'"),
+    ({"hp": "os.system=1"}, "'hp'"),
+    ({"view": "vr"}, "'view'"),
+    ({"sch": "exponential", "dec": "0.5"}, "'dec'"),
+    ({"zzz": "1"}, "'zzz'"),
+    ({"lr": "x" * 5000}, "'lr'"),
+])
+def test_bad_parameters_fall_back_with_a_warning_naming_them(query, name):
+    scene, warnings = scene_from_query(query)
+    assert len(warnings) == 1 and name in warnings[0], warnings
+    scene.optimizer_specs()  # still a usable scene
+    scene.schedule_fn()
+
+
+def test_good_parameters_survive_next_to_bad_ones():
+    scene, warnings = scene_from_query({"s": "bowl", "lr": "0.05", "mom": "oops"})
+    assert scene.surface == "bowl" and scene.lr == 0.05
+    assert scene.momentum == Scene().momentum
+    assert len(warnings) == 1
+
+
+finite = st.floats(allow_nan=False, allow_infinity=False)
+
+
+@st.composite
+def scenes(draw) -> Scene:
+    surface = draw(st.sampled_from(list(SURFACES)))
+    (x0, x1), (y0, y1) = SURFACES[surface].bounds
+    names = draw(st.lists(st.sampled_from(list(optimizers.OPTIMIZERS)), unique=True,
+                          max_size=5))
+    schedule = draw(st.sampled_from(list(SCHEDULE_LABELS)))
+    lo, hi = DECAY_SETTINGS[schedule][1] if schedule in DECAY_SETTINGS else (0.0, 1.0)
+    start = draw(st.none() | st.tuples(st.floats(x0, x1), st.floats(y0, y1)))
+    overrides = []
+    for name in names:
+        if draw(st.booleans()):
+            overrides.append((name, "lr", draw(st.floats(1e-6, 100.0))))
+    return replace(
+        Scene().with_surface(surface), optimizers=tuple(names),
+        lr=draw(st.floats(1e-6, 100.0)), momentum=draw(st.floats(0.0, 0.999)),
+        schedule=schedule, decay=draw(st.floats(lo, hi)), step_size=draw(st.integers(1, 2000)),
+        steps=draw(st.integers(10, 2000)), start=start, noise=draw(st.floats(0.0, 100.0)),
+        seed=draw(st.integers(0, 2**31 - 1)), view=draw(st.sampled_from(list(VIEWS))),
+        overrides=tuple(sorted(overrides)),
+    )
+
+
+@settings(max_examples=150, deadline=None)
+@given(scenes())
+def test_scene_url_scene_is_identity(scene):
+    assert round_trip(scene) == (scene, [])
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.dictionaries(st.sampled_from(["s", "opt", "lr", "mom", "sch", "dec", "ss", "n",
+                                        "start", "noise", "seed", "hp", "view", "x"]),
+                       st.text(max_size=40)))
+def test_hostile_values_never_raise(query):
+    scene, warnings = scene_from_query(query)
+    assert isinstance(scene, Scene)
+    assert all(isinstance(w, str) and "URL parameter" in w for w in warnings)
+    again, more = round_trip(scene)
+    assert again == scene and more == []

@@ -1,0 +1,62 @@
+"""The "Export for slides" panel: GIF (and MP4 where available), PNG and SVG downloads.
+
+Exports are rendered only when asked (a button), with a progress bar, and kept in the session
+for the scene they were made for; the renderer itself is pure (viz.export).
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from analysis.race import RaceEntry
+from analysis.scene import Scene
+
+EXPORTS_KEY = "_exports"
+KINDS = {
+    "gif": ("Render GIF", "Download GIF", "image/gif"),
+    "png": ("Render PNG (1600×1200)", "Download PNG", "image/png"),
+    "svg": ("Render SVG", "Download SVG", "image/svg+xml"),
+    "mp4": ("Render MP4", "Download MP4", "video/mp4"),
+}
+
+
+def _render(kind: str, scene: Scene, entries: tuple[RaceEntry, ...], progress) -> bytes:
+    from viz import export  # matplotlib loads only when someone exports
+
+    surface = scene.get_surface()
+    text = export.attribution_line(surface.title, scene.summary())
+    if kind == "gif":
+        return export.race_gif(surface, entries, attribution=text, progress=progress)
+    if kind == "mp4":
+        return export.race_mp4(surface, entries, attribution=text, progress=progress)
+    if kind == "png":
+        return export.race_png(surface, entries, attribution=text)
+    return export.race_svg(surface, entries, attribution=text)
+
+
+def _available_kinds() -> list[str]:
+    from viz import export
+
+    return [k for k in KINDS if k != "mp4" or export.mp4_available()]
+
+
+def export_panel(scene: Scene, entries: tuple[RaceEntry, ...]) -> None:
+    with st.expander("Export for slides"):
+        st.caption("Every export carries a small attribution line (surface and settings), so "
+                   "a slide shows where it came from. The chart's camera icon saves a PNG at "
+                   "3x resolution.")
+        key = scene.race_key()
+        done: dict = st.session_state.setdefault(EXPORTS_KEY, {})
+        kinds = _available_kinds()
+        for col, kind in zip(st.columns(len(kinds)), kinds, strict=True):
+            render_label, download_label, mime = KINDS[kind]
+            if col.button(render_label, key=f"render_{kind}"):
+                bar = col.progress(0.0, text="rendering…")
+                data = _render(kind, scene, entries, lambda f, bar=bar: bar.progress(
+                    min(max(f, 0.0), 1.0), text="rendering…"))
+                bar.empty()
+                done[kind] = (key, data)
+            if kind in done and done[kind][0] == key:
+                col.download_button(download_label, done[kind][1], mime=mime,
+                                    file_name=f"descent-{scene.surface}.{kind}",
+                                    key=f"download_{kind}")
