@@ -326,7 +326,8 @@ def race_figure(
                         "anchor": "y2", "title": {"text": "step"}, "range": [0, max(steps, 1)]}
     layout["yaxis2"] = {**theme.layout_base(font_size)["yaxis"], "anchor": "x2",
                         "domain": [0.08, 1.0], "type": "log" if log else "linear",
-                        "exponentformat": "power", **({"dtick": _decade_step(lo, hi)} if log else {}),
+                        "exponentformat": "power",
+                        **({"dtick": _decade_step(lo, hi)} if log else {}),
                         "title": {"text": "f − min f" if log else "f", "standoff": 4}}
     layout.update(
         height=height, uirevision=surface.name, hovermode="closest",
