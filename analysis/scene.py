@@ -32,7 +32,12 @@ DECAY_SETTINGS = MappingProxyType({
     "cosine": ("final lr as a fraction of lr", (0.0, 1.0), 0.0),
 })
 
-VIEWS = MappingProxyType({"race": "Race", "3d": "3D surface"})
+VIEWS = MappingProxyType({
+    "race": "Race",
+    "3d": "3D surface",
+    "sweep": "Sweep map",
+    "basins": "Basins",
+})
 
 SCHEDULE_LABELS = MappingProxyType({
     "constant": "none",
@@ -121,21 +126,24 @@ class Scene:
     def optimizer_specs(self) -> tuple[OptimizerSpec, ...]:
         return tuple((name, self.hparams(name)) for name in self.optimizers)
 
-    def schedule_fn(self) -> optimizers.schedules.Schedule | None:
+    def schedule_spec(self) -> tuple[str | None, dict[str, Any]]:
+        """The schedule as ``(name, kwargs)`` for ``make_schedule`` (``None`` = constant)."""
         kind = self.schedule
         if kind == "constant":
-            return None
+            return None, {}
         if kind == "step":
-            return optimizers.schedules.make_schedule("step", step_size=self.step_size,
-                                                      gamma=self.decay)
+            return "step", {"step_size": self.step_size, "gamma": self.decay}
         if kind == "exponential":
-            return optimizers.schedules.make_schedule("exponential", gamma=self.decay)
+            return "exponential", {"gamma": self.decay}
         if kind == "inverse_time":
-            return optimizers.schedules.make_schedule("inverse_time", decay=self.decay)
+            return "inverse_time", {"decay": self.decay}
         if kind == "cosine":
-            return optimizers.schedules.make_schedule("cosine", T_max=self.steps,
-                                                      eta_min=self.decay)
+            return "cosine", {"T_max": self.steps, "eta_min": self.decay}
         raise ValueError(f"Unknown schedule {kind!r}; valid: {', '.join(SCHEDULE_LABELS)}")
+
+    def schedule_fn(self) -> optimizers.schedules.Schedule | None:
+        name, kwargs = self.schedule_spec()
+        return None if name is None else optimizers.schedules.make_schedule(name, **kwargs)
 
     def summary(self) -> str:
         """A one-line description of the settings, for export attributions."""

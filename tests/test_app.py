@@ -46,7 +46,7 @@ def test_defaults_race_five_optimizers(app):
 
 def test_3d_view_draws_only_the_surface():
     at = fresh_app()
-    at.radio(key="view").set_value("3d").run()
+    at.segmented_control(key="view").set_value("3d").run()
     assert not at.exception
     charts = at.get("plotly_chart")
     assert len(charts) == 1
@@ -170,3 +170,34 @@ def test_gif_export_offers_a_download():
     assert not at.exception
     downloads = at.get("download_button")
     assert downloads, "a Download GIF button appears after rendering"
+
+
+def test_sweep_view_and_cell_click_settings():
+    at = app_with_query(s="ravine", opt="momentum,adam", n="60", view="sweep")
+    at.selectbox(key="sweep_res").set_value(50).run()
+    assert not at.exception, at.exception
+    spec = json.loads(at.get("plotly_chart")[0].proto.spec)
+    assert any(t["type"] == "heatmap" for t in spec["data"])
+    assert any("2(1+μ)/L" in m.value for m in at.markdown)  # the theory line on a quadratic
+
+
+def test_basins_view_on_himmelblau_and_a_single_minimum_surface():
+    at = app_with_query(s="himmelblau", opt="sgd,momentum", n="60", view="basins")
+    at.selectbox(key="basin_res").set_value(100).run()
+    assert not at.exception, at.exception
+    assert len(at.get("plotly_chart")) == 1
+    at = app_with_query(s="bowl", view="basins")
+    assert any("basins of attraction need several" in i.value for i in at.info)
+
+
+def test_auto_tune_gives_each_optimizer_its_own_lr():
+    at = app_with_query(s="rosenbrock", opt="sgd,adam", n="200")
+    at.button(key="auto_tune").click().run()
+    assert not at.exception, at.exception
+    own = {n: at.session_state[f"hp_{n}_lr"] for n in ("sgd", "adam")}
+    assert all(v is not None for v in own.values())
+    assert own["adam"] > own["sgd"]  # Adam's best lr is far larger on Rosenbrock
+    assert "adam.lr=" in at.query_params["hp"]
+    at.button(key="same_lr").click().run()
+    assert at.session_state["hp_adam_lr"] is None
+    assert any("unfair" in w.value for w in at.warning)

@@ -17,5 +17,3 @@ def test_ruff_clean():
     assert result.returncode == 0, result.stdout + result.stderr
 
 
-def test_python_version():
-    assert sys.version_info >= (3, 11)

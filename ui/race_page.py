@@ -11,9 +11,10 @@ from analysis.presets import PRESETS
 from analysis.race import RaceEntry
 from analysis.scene import VIEWS, Scene
 from ui import cached
+from ui.explore import basins_view, sweep_view
 from ui.exports import export_panel
 from ui.presentation import presentation_css, shortcuts
-from ui.sidebar import sidebar
+from ui.sidebar import shared_lr_note, sidebar
 from ui.state import URL_WARNINGS, load_scene_from_url_once, share_url, write_scene_to_url
 from viz import theme
 
@@ -46,12 +47,12 @@ def results_table(scene: Scene, entries: tuple[RaceEntry, ...]) -> None:
 def _header(scene: Scene) -> Scene:
     """Title, the active preset's caption, the view switch and the share link."""
     surface = scene.get_surface()
-    head, view, share = st.columns([4, 3, 1.3], vertical_alignment="bottom")
-    head.markdown(f"#### {surface.title}")
+    head, view, share = st.columns([4, 5, 1.4], vertical_alignment="bottom")
+    head.markdown(f"##### {surface.title}")
     # Only the chosen view is drawn: a hidden 3D tab would still re-render on every change.
-    scene = replace(scene, view=view.radio("View", list(VIEWS), format_func=VIEWS.get,
-                                           key="view", horizontal=True,
-                                           label_visibility="collapsed"))
+    scene = replace(scene, view=view.segmented_control(
+        "View", list(VIEWS), format_func=VIEWS.get, key="view", required=True,
+        label_visibility="collapsed"))
     query = write_scene_to_url(scene)
     with share.popover("Link", icon=":material/link:"):
         st.caption("This link restores exactly this scene:")
@@ -65,6 +66,12 @@ def _header(scene: Scene) -> Scene:
 def _race_view(scene: Scene, entries: tuple[RaceEntry, ...], presenting: bool) -> None:
     config = {"displaylogo": False, "toImageButtonOptions": {
         "format": "png", "scale": 3, "filename": f"descent-{scene.surface}"}}
+    if scene.view == "sweep":
+        sweep_view(scene)
+        return
+    if scene.view == "basins":
+        basins_view(scene)
+        return
     if scene.view == "3d":
         st.plotly_chart(cached.surface3d_figure(scene), theme=None, config=config,
                         key="surface_3d")
@@ -96,6 +103,9 @@ def race_page() -> None:
         st.info("Pick at least one optimizer in the sidebar to start the race.")
         return
     entries = cached.race_entries(scene)
+    note = shared_lr_note(scene)
+    if note:
+        st.warning(note)
     for e in entries:
         if e.diverged:
             st.warning(f"**{theme.label(e.name)} diverged at step {e.diverged_at}**: the learning "

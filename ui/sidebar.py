@@ -18,6 +18,7 @@ from analysis.scene import (
     Scene,
     surface_defaults,
 )
+from analysis.sweep import auto_tune, shared_lr_warning
 from surfaces import SURFACES
 from ui.state import apply_scene, hp_key
 from viz import theme
@@ -99,6 +100,44 @@ def advanced_widgets(container: Any, names: Sequence[str]) -> tuple:
     return tuple(sorted(overrides, key=lambda o: (o[0], o[1])))
 
 
+TUNED_KEY = "_tuned_lrs"
+
+
+def _current_scene_for_tuning() -> Scene:
+    """The scene as the sidebar last showed it, read from the widgets' state."""
+    state = st.session_state
+    name = state["surface"]
+    start = (float(state["start_x"]), float(state["start_y"]))
+    scene = Scene(surface=name, optimizers=tuple(state["optimizers"]), lr=float(state["lr"]),
+                  momentum=float(state["momentum"]), steps=int(state["steps"]), start=start)
+    return scene
+
+
+def _auto_tune() -> None:
+    scene = _current_scene_for_tuning()
+    tuned = auto_tune(scene.get_surface(), scene.optimizer_specs(), scene.start_point(),
+                      scene.steps)
+    lrs = {name: float(hp["lr"]) for name, hp in tuned}
+    for name, value in lrs.items():
+        st.session_state[hp_key(name, "lr")] = value
+    st.session_state[TUNED_KEY] = (scene.surface, lrs)
+
+
+def _clear_own_lrs() -> None:
+    for name in optimizers.OPTIMIZERS:
+        st.session_state[hp_key(name, "lr")] = None
+
+
+def shared_lr_note(scene: Scene) -> str | None:
+    """After an auto-tune on this surface, warn when one shared lr is unfair to someone."""
+    surface, tuned = st.session_state.get(TUNED_KEY, (None, {}))
+    if surface != scene.surface:
+        return None
+    shared = {n: lr for n, lr in tuned.items() if n in scene.optimizers
+              and not any(o == n and p == "lr" for o, p, _ in scene.overrides)}
+    return shared_lr_warning(shared, scene.lr) if shared else None
+
+
 def _load_preset(name: str) -> None:
     apply_scene(PRESETS[name].scene())
     st.session_state["preset"] = name
@@ -123,7 +162,14 @@ def sidebar() -> Scene:
     chosen = tuple(sb.multiselect("Optimizers", list(optimizers.OPTIMIZERS),
                                   format_func=theme.label, key="optimizers"))
     lr = log_select_slider(sb, "Learning rate (log scale)", LR_OPTIONS, "lr",
-                           help="The same lr for every optimizer (see Advanced for the rest).")
+                           help="Shared by every optimizer without its own lr (Advanced).")
+    tune, same = sb.columns(2)
+    tune.button("Auto-tune lr", key="auto_tune", on_click=_auto_tune, width="stretch",
+                help="Give each raced optimizer its best lr for this surface and start: the "
+                     "lowest loss after the chosen number of steps, over 61 lrs from 1e-5 "
+                     "to 10 (one vectorized sweep each).")
+    same.button("Same lr for all", key="same_lr", on_click=_clear_own_lrs, width="stretch",
+                help="Forget per-optimizer lrs: everyone uses the slider's lr.")
     momentum = sb.slider("Momentum μ (Momentum, Nesterov)", 0.0, 0.999, step=0.001,
                          format="%.3f", key="momentum")
     schedule = schedule_widgets(sb)

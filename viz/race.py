@@ -79,7 +79,8 @@ def _format_gap(v: float) -> str:
 
 def entry_name(entry: RaceEntry) -> str:
     """Legend text: the optimizer's label and its effective lr, plus its fate if it blew up."""
-    text = f"{theme.label(entry.name)} · lr {entry.hparams['lr']:g}"
+    lr = entry.hparams.get("lr")
+    text = theme.label(entry.name) + (f" · lr {lr:g}" if lr is not None else "")
     if entry.diverged:
         text += f" (diverged at step {entry.diverged_at})"
     return text
