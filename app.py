@@ -20,6 +20,8 @@ COMPACT_CSS = """<style>
 .block-container, [data-testid="stMainBlockContainer"] {padding-top: 1.2rem;
   padding-bottom: 1rem;}
 [data-testid="stSidebarUserContent"] {padding-top: 1rem;}
+.katex-display {overflow-x: auto; overflow-y: hidden; margin: 0.4em 0;}
+.katex-display > .katex {font-size: 1.05em;}
 </style>"""
 
 

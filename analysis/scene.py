@@ -37,6 +37,7 @@ VIEWS = MappingProxyType({
     "3d": "3D surface",
     "sweep": "Sweep map",
     "basins": "Basins",
+    "step": "Step-through",
 })
 
 SCHEDULE_LABELS = MappingProxyType({

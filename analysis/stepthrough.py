@@ -145,10 +145,12 @@ def replay(
 
     The loop is `optimizers.run`'s, step for step: the gradient at the current point, plus
     ``noise * rng.standard_normal(2)`` from ``np.random.default_rng(seed)`` when
-    ``noise > 0``, then ``update(g, state, x, lr_scale=m(t))``. So the points equal
-    ``run(make(name, **hparams), surface.grad, start, steps, schedule, noise=noise,
-    seed=seed).points`` exactly, up to divergence. Recording stops at the first step whose
-    point is non-finite or has a coordinate beyond ``1e6`` (that step is not recorded).
+    ``noise > 0``, then ``update(g, state, x, lr_scale=m(t))`` (with ``hess=`` the surface's
+    Hessian for the optimizers in ``optimizers.NEEDS_HESSIAN``, as `analysis.race` does).
+    So the points equal ``run(make(name, **hparams), surface.grad, start, steps, schedule,
+    noise=noise, seed=seed).points`` exactly, up to divergence. Recording stops at the first
+    step whose point is non-finite or has a coordinate beyond ``1e6`` (that step is not
+    recorded).
 
     Parameters
     ----------
@@ -197,6 +199,8 @@ def replay(
         raise ValueError("replay runs one optimizer: the schedule's parameters must be scalars")
     lr = float(opt.hparams.get("lr", 1.0))
     rng = np.random.default_rng(seed) if noise > 0 else None
+    # As `analysis.race`: Newton's methods get the exact Hessian (first-order ones ignore it).
+    needs_hessian = opt.name in getattr(optimizers, "NEEDS_HESSIAN", frozenset())
 
     p = np.array(start)
     with np.errstate(all="ignore"):
@@ -210,8 +214,9 @@ def replay(
             if rng is not None:  # as run: g + noise * z, with z drawn after the gradient
                 xi = noise * rng.standard_normal(p.shape)
                 g = g + xi
+            hess = surface.hessian(p) if needs_hessian else None
             scale = 1.0 if schedule is None else mult[t]
-            new, state = opt.update(g, state, p, lr_scale=scale, hess=None)
+            new, state = opt.update(g, state, p, lr_scale=scale, hess=hess)
         if not (
             new.max(initial=-np.inf) <= DIVERGENCE_BOUND
             and new.min(initial=np.inf) >= -DIVERGENCE_BOUND
@@ -383,9 +388,9 @@ def _head(s: _Step) -> list[str]:
     return lines
 
 
-def _l2(s: _Step, lines: list[str], key: str = "weight_decay") -> Array:
+def _l2(s: _Step, lines: list[str]) -> Array:
     """L2 weight decay (added to the gradient), with its line; returns the gradient used."""
-    lam = float(s.hp.get(key, 0.0))
+    lam = float(s.hp.get("weight_decay", 0.0))
     if lam == 0:
         return s.grad
     g = s.grad + lam * s.x
@@ -438,9 +443,8 @@ def _sgd(s: _Step) -> _Parts:
     b = s.after.momentum_buffer
     if s.k == 1:
         b_formula = g.copy()
-        lines.append(
-            rf"b_k = g_k = {_v(b)}\quad\text{{(torch: the buffer starts at }} g_1\text{{)}}"
-        )
+        lines.append(rf"b_k = g_k = {_v(b)}")
+        lines.append(r"\text{(torch starts the buffer at the first gradient, } b_1 = g_1\text{)}")
     else:
         b_formula = mu * b_prev + (1 - tau) * g
         damp = "" if tau == 0 else r"(1-\tau)\,"

@@ -287,7 +287,8 @@ def comparison_section(cfg: dict) -> None:
     )
     for claim in claims:
         st.markdown(f"**{claim['claim']}** *({claim['source']})*  \n{claim['verdict']}")
-        st.caption(claim["measurement"])
+        with st.expander("What was measured"):
+            st.caption(claim["measurement"])
     st.caption(
         "Verdicts use the 5% level over the seeds of this grid (exact McNemar or sign tests); "
         "change seeds or steps and they are recomputed."

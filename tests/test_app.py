@@ -201,3 +201,19 @@ def test_auto_tune_gives_each_optimizer_its_own_lr():
     at.button(key="same_lr").click().run()
     assert at.session_state["hp_adam_lr"] is None
     assert any("unfair" in w.value for w in at.warning)
+
+
+def test_step_through_numbers_follow_the_slider():
+    at = app_with_query(s="ravine", opt="momentum", n="40", view="step")
+    assert not at.exception, at.exception
+    first = [x.value for x in at.latex]
+    at.slider(key="step_k").set_value(5).run()
+    assert not at.exception
+    assert [x.value for x in at.latex] != first
+    assert any("b_k" in x.value for x in at.latex)
+
+
+def test_network_lab_page_is_routed():
+    at = fresh_app()
+    at.switch_page("pages/1_Network_lab.py").run()
+    assert not at.exception, at.exception

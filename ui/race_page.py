@@ -13,6 +13,7 @@ from analysis.scene import VIEWS, Scene
 from ui import cached
 from ui.explore import basins_view, sweep_view
 from ui.exports import export_panel
+from ui.lessons import stepthrough_view
 from ui.presentation import presentation_css, shortcuts
 from ui.sidebar import shared_lr_note, sidebar
 from ui.state import URL_WARNINGS, load_scene_from_url_once, share_url, write_scene_to_url
@@ -47,10 +48,10 @@ def results_table(scene: Scene, entries: tuple[RaceEntry, ...]) -> None:
 def _header(scene: Scene) -> Scene:
     """Title, the active preset's caption, the view switch and the share link."""
     surface = scene.get_surface()
-    head, view, share = st.columns([4, 5, 1.4], vertical_alignment="bottom")
+    head, share = st.columns([8, 1.3], vertical_alignment="bottom")
     head.markdown(f"##### {surface.title}")
     # Only the chosen view is drawn: a hidden 3D tab would still re-render on every change.
-    scene = replace(scene, view=view.segmented_control(
+    scene = replace(scene, view=st.segmented_control(
         "View", list(VIEWS), format_func=VIEWS.get, key="view", required=True,
         label_visibility="collapsed"))
     query = write_scene_to_url(scene)
@@ -71,6 +72,9 @@ def _race_view(scene: Scene, entries: tuple[RaceEntry, ...], presenting: bool) -
         return
     if scene.view == "basins":
         basins_view(scene)
+        return
+    if scene.view == "step":
+        stepthrough_view(scene)
         return
     if scene.view == "3d":
         st.plotly_chart(cached.surface3d_figure(scene), theme=None, config=config,

@@ -98,7 +98,7 @@ def _drawn_path(entry: RaceEntry) -> Array:
     return entry.points if not entry.diverged else entry.points[: entry.diverged_at]
 
 
-def _contour_trace(surface: Surface, xs: Array, ys: Array, Z: Array, scale: LevelScale) -> Spec:
+def contour_trace(surface: Surface, xs: Array, ys: Array, Z: Array, scale: LevelScale) -> Spec:
     levels = scale(Z)
     finite = levels[np.isfinite(levels)]
     lo, hi = float(finite.min()), float(finite.max())
@@ -113,7 +113,7 @@ def _contour_trace(surface: Surface, xs: Array, ys: Array, Z: Array, scale: Leve
     }
 
 
-def _landmark_traces(surface: Surface) -> list[Spec]:
+def landmark_traces(surface: Surface) -> list[Spec]:
     traces = []
     if len(surface.minima):
         traces.append({
@@ -288,10 +288,10 @@ def race_figure(
     """
     xs, ys, Z = grid
     scale = LevelScale.for_values(surface, Z)
-    data = [_contour_trace(surface, xs, ys, Z, scale)]
+    data = [contour_trace(surface, xs, ys, Z, scale)]
     if click_grid:
         data.append(_click_grid(surface, click_grid))
-    data += _landmark_traces(surface)
+    data += landmark_traces(surface)
     data += [_path_trace(e, font_size) for e in entries]
     curves, log = [], True
     for e in entries:

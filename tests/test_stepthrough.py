@@ -1,0 +1,550 @@
+"""Step-through mode: replays equal the run loop, explanations equal one direct update, the
+numbers in the equations are the state's, the LaTeX renders in KaTeX and the figure validates."""
+
+from __future__ import annotations
+
+import doctest
+import glob
+import json
+import math
+import pickle
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import numpy as np
+import pytest
+import streamlit
+
+import optimizers
+from analysis import stepthrough
+from analysis.stepthrough import (
+    ACTUAL_STEP,
+    GRADIENT_STEP,
+    explain,
+    fmt,
+    fmt_vec,
+    replay,
+)
+from surfaces import SURFACES
+from viz import stepthrough as viz_stepthrough
+from viz.spec import decode_typed_array
+from viz.stepthrough import arrow_scales, stepthrough_figure
+
+# Every optimizer of the registry, plus the variants that change the equations.
+CASES = [
+    ("sgd", {"lr": 1e-3}),
+    ("momentum", {"lr": 1e-3}),
+    ("nesterov", {"lr": 1e-3}),
+    ("adagrad", {"lr": 0.1}),
+    ("rmsprop", {"lr": 0.01}),
+    ("adadelta", {"lr": 1.0}),
+    ("adam", {"lr": 0.05}),
+    ("adamw", {"lr": 0.05}),
+    ("nadam", {"lr": 0.05}),
+    ("radam", {"lr": 2e-3}),
+    ("adamax", {"lr": 0.05}),
+    ("sgd", {"lr": 1e-3, "momentum": 0.5, "dampening": 0.3, "weight_decay": 0.1}),
+    ("adagrad", {"lr": 0.1, "lr_decay": 0.05, "weight_decay": 0.01,
+                 "initial_accumulator_value": 0.1}),
+    ("rmsprop", {"lr": 0.01, "centered": True, "momentum": 0.9}),
+    ("rmsprop", {"lr": 0.01, "momentum": 0.5, "weight_decay": 0.1}),
+    ("adam", {"lr": 0.05, "amsgrad": True, "weight_decay": 0.1}),
+    ("adam", {"lr": 0.05, "weight_decay": 0.1, "decoupled_weight_decay": True}),
+    ("nadam", {"lr": 0.05, "weight_decay": 0.1, "decoupled_weight_decay": True}),
+    ("radam", {"lr": 2e-3, "weight_decay": 0.1}),
+    ("adamax", {"lr": 0.05, "weight_decay": 0.1}),
+]
+IDS = [f"{name}-{'-'.join(hp)}" for name, hp in CASES]
+STEPS = 40
+ROSENBROCK = SURFACES["rosenbrock"]
+
+
+def test_every_optimizer_is_covered():
+    assert {name for name, _ in CASES} == set(optimizers.OPTIMIZERS)
+
+
+def schedule():
+    return optimizers.make_schedule("exponential", gamma=0.97)
+
+
+@pytest.fixture(scope="module", params=CASES, ids=IDS)
+def noisy(request):
+    """A replay with gradient noise and a schedule, and the matching run."""
+    name, hp = request.param
+    kw = {"schedule": schedule(), "noise": 0.5, "seed": 7}
+    r = replay(ROSENBROCK, name, hp, ROSENBROCK.start, STEPS, **kw)
+    traj = optimizers.run(optimizers.make(name, **hp), ROSENBROCK.grad, ROSENBROCK.start,
+                          STEPS, **kw)
+    return name, hp, r, traj
+
+
+# ------------------------------------------------------------------------------- replay
+
+
+@pytest.mark.parametrize(("name", "hp"), CASES, ids=IDS)
+def test_replay_points_equal_run_exactly(name, hp):
+    r = replay(ROSENBROCK, name, hp, ROSENBROCK.start, STEPS)
+    traj = optimizers.run(optimizers.make(name, **hp), ROSENBROCK.grad, ROSENBROCK.start, STEPS)
+    assert r.diverged_at == int(traj.diverged_at) == -1
+    np.testing.assert_array_equal(r.points, traj.points)
+    np.testing.assert_array_equal(r.lrs, traj.lrs)
+    np.testing.assert_array_equal(r.values, ROSENBROCK.value(traj.points))
+
+
+def test_replay_with_noise_and_schedule_equals_run_exactly(noisy):
+    _, _, r, traj = noisy
+    assert r.n_steps == STEPS and r.diverged_at == -1
+    np.testing.assert_array_equal(r.points, traj.points)
+    np.testing.assert_array_equal(r.lrs, traj.lrs)
+    assert np.all(r.noise != 0) and r.scheduled
+    np.testing.assert_array_equal(r.grads, ROSENBROCK.grad(r.points[:-1]) + r.noise)
+
+
+@pytest.mark.skipif(not hasattr(optimizers, "NEEDS_HESSIAN"), reason="no Newton methods yet")
+def test_newton_replay_gets_the_hessian_as_the_race_does():
+    from analysis import race
+
+    for name in sorted(optimizers.NEEDS_HESSIAN):
+        (entry,) = race(ROSENBROCK, [(name, {})], ROSENBROCK.start, 10, noise=0.1, seed=4)
+        r = replay(ROSENBROCK, name, {}, ROSENBROCK.start, 10, noise=0.1, seed=4)
+        np.testing.assert_array_equal(r.points, entry.points[: r.n_steps + 1])
+        explain(r, r.n_steps)  # the generic explanation
+
+
+def test_noise_depends_on_the_seed():
+    a, b, c = (replay(ROSENBROCK, "sgd", {"lr": 1e-3}, (0.0, 0.0), 5, noise=1.0, seed=s)
+               for s in (1, 1, 2))
+    np.testing.assert_array_equal(a.points, b.points)
+    assert not np.array_equal(a.points, c.points)
+
+
+def test_replay_records_states_and_lrs():
+    r = replay(ROSENBROCK, "adam", {"lr": 0.05}, ROSENBROCK.start, 10, schedule=schedule())
+    assert len(r.states) == 11 and [s.t for s in r.states] == list(range(11))
+    np.testing.assert_allclose(r.lr_scales, 0.97 ** np.arange(10), rtol=1e-15)
+    np.testing.assert_array_equal(r.lrs, r.lr_scales * 0.05)
+    assert not r.points.flags.writeable and not r.grads.flags.writeable
+    assert r.hparams["betas"] == (0.9, 0.999)
+
+
+def test_diverging_replay_stops_where_run_diverges():
+    bowl = SURFACES["bowl"]
+    r = replay(bowl, "sgd", {"lr": 2.5}, (1.0, -1.0), 60)  # |1 - lr| = 1.5 per step
+    traj = optimizers.run(optimizers.make("sgd", lr=2.5), bowl.grad, (1.0, -1.0), 60)
+    assert r.diverged and r.diverged_at == int(traj.diverged_at) == 35  # 1.5^35 > 1e6
+    assert r.n_steps == r.diverged_at - 1 == len(r.grads) == len(r.states) - 1
+    np.testing.assert_array_equal(r.points, traj.points[: r.diverged_at])
+    np.testing.assert_array_equal(traj.points[-1], r.points[-1])  # run freezes there
+    assert np.all(np.abs(r.points) <= 1e6)
+    with pytest.raises(ValueError, match=r"1\.\.34"):
+        explain(r, r.diverged_at)
+    assert explain(r, r.n_steps).k == 34
+    stepthrough_figure(bowl, bowl.grid(30), r, r.n_steps).validated()
+
+
+def test_non_finite_step_stops_too():
+    r = replay(SURFACES["bowl"], "sgd", {"lr": 1e308}, (1.0, 1.0), 5)
+    assert r.diverged_at == 1 and r.n_steps == 0 and r.points.shape == (1, 2)
+    stepthrough_figure(SURFACES["bowl"], SURFACES["bowl"].grid(20), r, 0).validated()
+    with pytest.raises(ValueError):
+        explain(r, 1)
+
+
+def test_replay_is_picklable_for_st_cache_data():
+    r = replay(ROSENBROCK, "nadam", {"lr": 0.05}, ROSENBROCK.start, 5, noise=0.1, seed=1)
+    back = pickle.loads(pickle.dumps(r))
+    np.testing.assert_array_equal(back.points, r.points)
+    assert type(back.states[3]) is type(r.states[3])
+    for a, b in zip(back.states[3], r.states[3], strict=True):
+        np.testing.assert_array_equal(a, b)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "error"),
+    [
+        ({"hparams": {"lr": np.array([0.1, 0.2])}}, ValueError),
+        ({"start": [[0.0, 0.0]]}, ValueError),
+        ({"steps": -1}, ValueError),
+        ({"steps": 2.0}, TypeError),
+        ({"noise": -1.0}, ValueError),
+        ({"schedule": optimizers.make_schedule("exponential", gamma=np.array([0.9, 0.5]))},
+         ValueError),
+        ({"hparams": {"lr": -1.0}}, ValueError),
+        ({"hparams": {"bogus": 1.0}}, TypeError),
+    ],
+)
+def test_replay_rejects_bad_arguments(kwargs, error):
+    args = {"surface": ROSENBROCK, "name": "sgd", "hparams": {"lr": 0.1},
+            "start": (0.0, 0.0), "steps": 3, **kwargs}
+    with pytest.raises(error):
+        replay(**args)
+
+
+# -------------------------------------------------------------------------- explanation
+
+
+def check_steps(r, name, hp, ks):
+    opt = optimizers.make(name, **hp)
+    for k in ks:
+        ex = explain(r, k)
+        new, state = opt.update(r.grads[k - 1], r.states[k - 1], r.points[k - 1],
+                                lr_scale=r.lr_scales[k - 1])
+        np.testing.assert_array_equal(ex.point, r.points[k - 1])
+        np.testing.assert_array_equal(ex.step, new - r.points[k - 1])
+        np.testing.assert_array_equal(ex.vectors[ACTUAL_STEP], ex.step)
+        assert state.t == k
+        for field, value in state._asdict().items():
+            np.testing.assert_array_equal(getattr(ex.state_after, field), value)
+        # The displayed formulas compute the same step (not only torch's code does).
+        scale = np.max(np.abs(ex.step))
+        np.testing.assert_allclose(ex.formula_step, ex.step, rtol=0, atol=1e-10 * scale)
+        assert ex.lr == r.lrs[k - 1]
+        names = list(ex.vectors)
+        assert names[0] == GRADIENT_STEP and names[-1] == ACTUAL_STEP
+        assert ex.equations and all(isinstance(line, str) for line in ex.equations)
+        assert any(line.startswith("x_k") for line in ex.equations)
+
+
+def test_explained_step_equals_one_direct_update(noisy):
+    name, hp, r, _ = noisy
+    check_steps(r, name, hp, (1, 2, 3, 17, STEPS))
+
+
+@pytest.mark.parametrize(("name", "hp"), CASES, ids=IDS)
+def test_explained_step_without_noise(name, hp):
+    r = replay(SURFACES["ravine"], name, hp, SURFACES["ravine"].start, 12)
+    check_steps(r, name, hp, (1, 2, 12))
+
+
+def test_radam_switches_to_the_adaptive_step():
+    bowl = SURFACES["bowl"]
+    r = replay(bowl, "radam", {"lr": 0.01}, (1.0, -2.0), 8)
+    early, late = explain(r, 5), explain(r, 6)  # rho_t > 5 from step 6 on (beta2 = 0.999)
+    assert any(r"\le 5" in line for line in early.equations)
+    assert any(line.startswith("r_k") for line in late.equations)
+    check_steps(r, "radam", {"lr": 0.01}, range(1, 9))
+
+
+def test_explain_rejects_steps_out_of_range():
+    r = replay(ROSENBROCK, "sgd", {"lr": 1e-3}, ROSENBROCK.start, 3)
+    for k in (0, 4, -1, 1.0, True):
+        with pytest.raises(ValueError):
+            explain(r, k)
+
+
+# ----------------------------------------------------------------- numbers in equations
+
+NUMBER = r"-?(?:\d+(?:\.\d+)?(?:\{\\times\}10\^\{-?\d+\})?|10\^\{-?\d+\})|0"
+TUPLE = re.compile(rf"\(({NUMBER}),\\ ({NUMBER})\)")
+
+
+def parse_number(text: str) -> float:
+    """Invert `fmt`: '1.235', '-2{\\times}10^{-5}', '10^{-8}'."""
+    sign = -1.0 if text.startswith("-") else 1.0
+    text = text.lstrip("-")
+    if text.startswith("10^"):
+        return sign * 10.0 ** int(text[4:-1])
+    if "{\\times}" in text:
+        mantissa, power = text.split("{\\times}")
+        return sign * float(mantissa) * 10.0 ** int(power[4:-1])
+    return sign * float(text)
+
+
+def tuples(line: str) -> list[np.ndarray]:
+    return [np.array([parse_number(a), parse_number(b)]) for a, b in TUPLE.findall(line)]
+
+
+def line_starting(ex, prefix: str) -> str:
+    (line,) = [line for line in ex.equations if line.startswith(prefix)]
+    return line
+
+
+def assert_shown(value, shown):
+    np.testing.assert_allclose(shown, value, rtol=5.001e-4, atol=0)
+
+
+@pytest.mark.parametrize("value", [0.0, 1.0, -1.0, 1.23456, -0.000123456, 98765.4, 1e-8,
+                                   -2.5e-12, 3e20, 0.1, 0.99, 1 - 0.999])
+def test_fmt_round_trips_to_four_significant_digits(value):
+    assert_shown(value, parse_number(fmt(value)))
+    assert len(fmt(value).replace("-", "")) <= 22
+
+
+def test_fmt_special_values():
+    assert fmt(float("nan")) == r"\mathrm{NaN}" and fmt(-np.inf) == r"-\infty"
+    assert fmt(np.float64(2.0)) == "2" and fmt(0.1 + 0.2) == "0.3"
+    assert fmt_vec(np.array([1.0, 1e-5])) == r"(1,\ 10^{-5})"
+
+
+@pytest.mark.parametrize("k", [1, 2, 9])
+def test_momentum_equations_show_the_state(k):
+    r = replay(ROSENBROCK, "momentum", {"lr": 1e-3}, ROSENBROCK.start, 9)
+    ex = explain(r, k)
+    b, b_prev = r.states[k].momentum_buffer, r.states[k - 1].momentum_buffer
+    g, x, lr = r.grads[k - 1], r.points[k - 1], 1e-3
+    line = line_starting(ex, "b_k")
+    assert line.endswith("= " + fmt_vec(b))  # the very same floats, formatted
+    shown = tuples(line)
+    if k == 1:  # torch: b_1 = g_1
+        assert_shown(g, shown[0])
+    else:
+        assert r"0.9\cdot " + fmt_vec(b_prev) in line
+        assert_shown(b_prev, shown[0])
+        assert_shown(g, shown[1])
+    assert_shown(b, shown[-1])
+    np.testing.assert_allclose(0.9 * shown[0] + shown[1] if k > 1 else shown[0], shown[-1],
+                               rtol=2e-3)
+    x_line = line_starting(ex, r"x_k = x_{k-1} - \mathrm{lr}\, b_k")
+    assert_shown(x, tuples(x_line)[0])
+    assert_shown(b, tuples(x_line)[1])
+    assert x_line.endswith(fmt_vec(r.points[k]))
+    # The CS231n velocity form, with v = -lr * b: v_k = mu * v_{k-1} - lr * g_k.
+    v_line = line_starting(ex, r"v_k = \mu\, v_{k-1}")
+    v_prev = np.zeros(2) if k == 1 else -lr * b_prev
+    assert_shown(v_prev, tuples(v_line)[0]) if k > 1 else None
+    assert v_line.endswith(fmt_vec(-lr * b))
+    np.testing.assert_allclose(0.9 * v_prev - lr * g, -lr * b, rtol=1e-12)
+    np.testing.assert_array_equal(ex.numbers["v_k = −lr·b_k (CS231n velocity)"], -lr * b)
+    assert any(line.startswith(r"\text{CS231n form") for line in ex.equations)
+    # The arrows: momentum carried over plus the gradient step make the actual step.
+    carried = ex.vectors["μ·v_prev (momentum carried over)"]
+    np.testing.assert_allclose(carried + ex.vectors[GRADIENT_STEP], ex.step, rtol=1e-12,
+                               atol=1e-18)
+
+
+def test_nesterov_equations_both_forms():
+    r = replay(ROSENBROCK, "nesterov", {"lr": 1e-3}, ROSENBROCK.start, 6, schedule=schedule())
+    ex = explain(r, 4)
+    b, lr = r.states[4].momentum_buffer, r.lrs[3]
+    assert r"\mathrm{lr}_0\cdot m(k-1)" in ex.equations[0]
+    line = line_starting(ex, r"x_k = x_{k-1} - \mathrm{lr}\,(g_k + \mu\, b_k)")
+    assert fmt_vec(b) in line and line.endswith(fmt_vec(r.points[4]))
+    notes = line_starting(ex, r"x_k = x_{k-1} - \mu\, v_{k-1} + (1+\mu)\, v_k")
+    assert notes.endswith(fmt_vec(r.points[4])) and fmt_vec(-lr * b) in notes
+    np.testing.assert_allclose(ex.vectors["v = −lr·b (velocity)"], -lr * b)
+    np.testing.assert_allclose(ex.vectors[GRADIENT_STEP] + ex.vectors["μ·v (look-ahead)"],
+                               ex.step, rtol=1e-12)
+
+
+@pytest.mark.parametrize("k", [1, 2, 15])
+def test_adam_equations_show_the_state(k):
+    r = replay(ROSENBROCK, "adam", {"lr": 0.05}, ROSENBROCK.start, 15, noise=0.3, seed=2)
+    ex = explain(r, k)
+    before, after = r.states[k - 1], r.states[k]
+    g = r.grads[k - 1]
+    m_line, v_line = line_starting(ex, "m_k"), line_starting(ex, "v_k")
+    assert m_line.endswith(fmt_vec(after.exp_avg)) and v_line.endswith(fmt_vec(after.exp_avg_sq))
+    assert fmt_vec(before.exp_avg) in m_line and fmt_vec(g) in m_line
+    assert fmt_vec(before.exp_avg_sq) in v_line and fmt_vec(g * g) in v_line
+    m_prev, g_shown, m = tuples(m_line)
+    assert_shown(before.exp_avg, m_prev) if k > 1 else None
+    assert_shown(g, g_shown)
+    assert_shown(after.exp_avg, m)
+    assert_shown(after.exp_avg_sq, tuples(v_line)[-1])
+    m_hat = after.exp_avg / (1 - 0.9**k)
+    v_hat = after.exp_avg_sq / (1 - 0.999**k)
+    assert line_starting(ex, r"\hat m_k").endswith(fmt_vec(m_hat))
+    assert rf"0.9^{{{k}}}" in line_starting(ex, r"\hat m_k")
+    assert line_starting(ex, r"\hat v_k").endswith(fmt_vec(v_hat))
+    lr_eff = 0.05 / (np.sqrt(v_hat) + 1e-8)
+    np.testing.assert_allclose(ex.numbers["lr_eff = lr/(√v̂_k+ε)"], lr_eff, rtol=1e-15)
+    assert line_starting(ex, r"\mathrm{lr}_{\mathrm{eff}}").endswith(fmt_vec(lr_eff))
+    np.testing.assert_allclose(ex.vectors["−lr·m̂ (first moment)"], -0.05 * m_hat, rtol=1e-15)
+    assert line_starting(ex, "x_k").endswith(fmt_vec(r.points[k]))
+    assert any(r"\xi_k" in line for line in ex.equations)  # the noise is shown
+
+
+def test_adagrad_and_rmsprop_equations_show_the_state():
+    r = replay(ROSENBROCK, "adagrad", {"lr": 0.1}, ROSENBROCK.start, 5)
+    ex = explain(r, 3)
+    s_line = line_starting(ex, "s_k")
+    assert fmt_vec(r.states[2].sum) in s_line and fmt_vec(r.states[3].sum) in s_line
+    r = replay(ROSENBROCK, "rmsprop", {"lr": 0.01, "centered": True, "momentum": 0.9},
+               ROSENBROCK.start, 5)
+    ex = explain(r, 3)
+    state = r.states[3]
+    assert fmt_vec(state.square_avg) in line_starting(ex, "v_k")
+    assert line_starting(ex, r"\bar g_k").endswith(fmt_vec(state.grad_avg))
+    assert line_starting(ex, r"\tilde v_k").endswith(
+        fmt_vec(state.square_avg - state.grad_avg**2))
+    assert line_starting(ex, "b_k").endswith(fmt_vec(state.momentum_buffer))
+
+
+def test_generic_fallback_for_unknown_optimizers():
+    r = replay(ROSENBROCK, "adam", {"lr": 0.05}, ROSENBROCK.start, 3)
+    from dataclasses import replace as dc_replace
+
+    ex = explain(dc_replace(r, name="mystery"), 2)
+    assert [line.split(" =")[0] for line in ex.equations] == [
+        "g_k", r"\mathrm{exp\_avg}_k", r"\mathrm{exp\_avg\_sq}_k", r"\mathrm{max\_exp\_avg\_sq}_k",
+        "x_k"]
+    np.testing.assert_array_equal(ex.formula_step, ex.step)
+    assert list(ex.vectors) == [GRADIENT_STEP, ACTUAL_STEP]
+
+
+def test_doctests():
+    assert doctest.testmod(stepthrough).failed == 0
+    assert doctest.testmod(viz_stepthrough).failed == 0
+
+
+# ------------------------------------------------------------------------------- LaTeX
+
+KATEX_COMMANDS = {
+    "mathrm", "text", "nabla", "xi", "leftarrow", "cdot", "odot", "sqrt", "epsilon", "mu",
+    "tau", "lambda", "alpha", "beta", "rho", "eta", "psi", "infty", "prod", "hat", "bar",
+    "tilde", "widetilde", "le", "max", "left", "right", "frac", "tfrac", "textstyle", "quad",
+    "times", "Delta", "mathrel", "_",
+}
+
+
+def all_equations():
+    bowl = SURFACES["bowl"]
+    lines = []
+    for name, hp in CASES:
+        for kw in ({}, {"schedule": schedule(), "noise": 0.5, "seed": 3}):
+            r = replay(bowl, name, hp, (1.0, -2.0), 8, **kw)
+            for k in (1, 2, 8):
+                lines += explain(r, k).equations
+    return lines
+
+
+def test_equations_use_only_katex_commands_and_balance():
+    for line in all_equations():
+        assert set(re.findall(r"\\([A-Za-z]+|_)", line)) <= KATEX_COMMANDS, line
+        depth = 0
+        for char in line.replace(r"\{", "").replace(r"\}", ""):
+            depth += {"{": 1, "}": -1}.get(char, 0)
+            assert depth >= 0, line
+        assert depth == 0, line
+        assert len(re.findall(r"\\left(?![a-z])", line)) == line.count(r"\right"), line
+        assert "$" not in line and "\n" not in line
+
+
+def streamlit_katex() -> Path | None:
+    static = Path(streamlit.__file__).parent / "static" / "static" / "js"
+    found = sorted(glob.glob(str(static / "katex.*.js")))
+    return Path(found[0]) if found else None
+
+
+@pytest.mark.skipif(shutil.which("node") is None or streamlit_katex() is None,
+                    reason="needs node and the KaTeX bundled with Streamlit")
+def test_equations_render_in_streamlits_katex(tmp_path):
+    """Every line parses in the very KaTeX that st.latex uses (strict mode, throw on error)."""
+    module = tmp_path / "katex.mjs"
+    module.write_bytes(streamlit_katex().read_bytes())
+    (tmp_path / "lines.json").write_text(json.dumps(all_equations()))
+    script = (
+        "import katex from './katex.mjs'; import fs from 'fs';"
+        "const lines = JSON.parse(fs.readFileSync('./lines.json', 'utf8')); let bad = [];"
+        "for (const l of lines) { try { katex.renderToString(l, {throwOnError: true,"
+        " strict: 'error', displayMode: true}); } catch (e) { bad.push(e.message); } }"
+        "console.log(JSON.stringify({n: lines.length, bad}));"
+    )
+    (tmp_path / "check.mjs").write_text(script)
+    out = subprocess.run(["node", "check.mjs"], cwd=tmp_path, capture_output=True, text=True,
+                         timeout=60, check=True)
+    result = json.loads(out.stdout)
+    assert result["n"] > 300 and result["bad"] == []
+
+
+# ------------------------------------------------------------------------------ figure
+
+
+@pytest.mark.parametrize(("name", "hp"), CASES[:11], ids=IDS[:11])
+def test_figure_validates_with_one_arrow_per_vector(name, hp):
+    r = replay(ROSENBROCK, name, hp, ROSENBROCK.start, 30, noise=0.2, seed=1)
+    k = 12
+    fig = stepthrough_figure(ROSENBROCK, ROSENBROCK.grid(40), r, k)
+    full = fig.validated()
+    ex = explain(r, k)
+    arrows = [t for t in fig.spec["data"] if t.get("marker", {}).get("symbol") == "arrow"]
+    assert len(arrows) == len(ex.vectors)
+    scales = arrow_scales(ex.vectors, ROSENBROCK.bounds, ex.point)
+    colors = set()
+    for trace, (vec_name, vec) in zip(arrows, ex.vectors.items(), strict=True):
+        scale = scales[vec_name]
+        assert trace["name"].startswith(vec_name)
+        assert trace["name"].endswith(f"(×{scale:g})") == (scale != 1)
+        np.testing.assert_allclose([trace["x"][0], trace["y"][0]], ex.point)
+        np.testing.assert_allclose([trace["x"][1], trace["y"][1]], ex.point + scale * vec)
+        colors.add(trace["line"]["color"])
+    assert len(colors) == len(arrows)  # each arrow its own colour
+    assert arrows[-1]["name"].startswith(ACTUAL_STEP)
+    layout = full.layout
+    assert layout.yaxis.scaleanchor == "x" and layout.yaxis.scaleratio == 1
+    assert tuple(layout.xaxis.range) == ROSENBROCK.bounds[0]
+    assert tuple(layout.yaxis.range) == ROSENBROCK.bounds[1]
+    assert fig.spec["data"][0]["type"] == "contour"
+    assert f"step {k} of 30" in layout.title.text
+
+
+def test_figure_path_is_split_at_k():
+    r = replay(ROSENBROCK, "momentum", {"lr": 1e-3}, ROSENBROCK.start, 20)
+    fig = stepthrough_figure(ROSENBROCK, ROSENBROCK.grid(30), r, 5)
+    by_name = {t["name"]: t for t in fig.spec["data"]}
+    done = by_name["Momentum: steps 0–5"]
+    later = by_name["later steps"]
+    np.testing.assert_allclose(np.c_[decode_typed_array(done["x"]),
+                                     decode_typed_array(done["y"])], r.points[:6], rtol=1e-6)
+    np.testing.assert_allclose(decode_typed_array(later["x"]), r.points[5:, 0], rtol=1e-6)
+    assert later["opacity"] < done["opacity"]
+    point = by_name["x<sub>4</sub> (step 5 starts here)"]
+    assert (point["x"], point["y"]) == ([r.points[4, 0]], [r.points[4, 1]])
+    last = stepthrough_figure(ROSENBROCK, ROSENBROCK.grid(30), r, 20)
+    assert "later steps" not in {t["name"] for t in last.spec["data"]}
+    pickle.loads(pickle.dumps(last))
+
+
+def test_figure_rejects_steps_out_of_range():
+    r = replay(ROSENBROCK, "sgd", {"lr": 1e-3}, ROSENBROCK.start, 3)
+    stepthrough_figure(ROSENBROCK, ROSENBROCK.grid(20), r, 0).validated()
+    for k in (-1, 4, 2.0):
+        with pytest.raises(ValueError):
+            stepthrough_figure(ROSENBROCK, ROSENBROCK.grid(20), r, k)
+
+
+def test_zero_vectors_draw_no_arrowhead():
+    r = replay(ROSENBROCK, "momentum", {"lr": 1e-3}, ROSENBROCK.start, 3)
+    fig = stepthrough_figure(ROSENBROCK, ROSENBROCK.grid(20), r, 1)  # v_0 = 0
+    (carried,) = [t for t in fig.spec["data"] if t["name"].startswith("μ·v_prev")]
+    assert carried["marker"]["size"][1] == 0
+    fig.validated()
+
+
+BOX = ((-2.0, 2.0), (-1.0, 3.0))
+DIAG = math.hypot(4.0, 4.0)
+
+
+def is_round(x: float) -> bool:
+    mantissa = x / 10.0 ** math.floor(math.log10(x) + 1e-12)
+    return any(math.isclose(mantissa, m) for m in (1.0, 2.0, 5.0))
+
+
+@pytest.mark.parametrize("length", [1e-9, 1e-4, 0.03, 0.5, 2.0, 40.0, 1e7])
+def test_arrow_scales_make_arrows_visible_with_round_factors(length):
+    vectors = {"long": np.array([length, 0.0]), "short": np.array([0.0, -length / 300]),
+               "zero": np.zeros(2)}
+    scales = arrow_scales(vectors, BOX)
+    assert all(is_round(s) for s in scales.values())
+    drawn = {name: np.hypot(*v) * scales[name] for name, v in vectors.items()}
+    assert 0.1 * DIAG <= drawn["long"] <= 0.5 * DIAG
+    assert drawn["short"] >= 0.025 * DIAG
+    assert scales["zero"] == scales["long"]  # zero vectors keep the shared factor
+
+
+def test_arrow_scales_share_one_factor_when_comparable():
+    vectors = {"a": np.array([0.6, 0.2]), "b": np.array([-0.4, 0.8]), "c": np.array([0.2, 1.0])}
+    assert set(arrow_scales(vectors, BOX).values()) == {1.0}
+    small = {name: v / 100 for name, v in vectors.items()}
+    assert len(set(arrow_scales(small, BOX).values())) == 1
+
+
+def test_arrow_scales_keep_arrows_inside_the_window():
+    vectors = {"a": np.array([1.5, 0.0])}  # 27 % of the diagonal: no scaling in the open
+    assert arrow_scales(vectors, BOX, np.array([0.0, 1.0])) == {"a": 1.0}
+    scales = arrow_scales(vectors, BOX, np.array([1.0, 1.0]))  # room for 1.0 only
+    assert scales == {"a": 0.5}
+    assert arrow_scales(vectors, BOX, np.array([1.95, 1.0])) == {"a": 1.0}  # no room: keep
+    assert arrow_scales(vectors, BOX, np.array([9.0, 1.0])) == {"a": 1.0}  # outside: keep
