@@ -6,13 +6,28 @@ the schedule, cache keys, later the URL) is derived from it here, where tests re
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field, replace
 from types import MappingProxyType
 from typing import Any
 
 import optimizers
+import surfaces
 from analysis.race import OptimizerSpec
 from surfaces import SURFACES, Surface
+
+CUSTOM = "custom"
+DEFAULT_FORMULA = "(1 - x)**2 + 100*(y - x**2)**2"
+DEFAULT_BOUNDS = (-3.0, 3.0, -3.0, 3.0)
+
+
+@functools.lru_cache(maxsize=64)
+def custom_surface(formula: str, bounds: tuple[float, float, float, float]) -> Surface:
+    """The surface of a typed formula (parsed once per formula and window: the symbolic
+    step takes up to a second). Raises ``surfaces.ExpressionError`` for bad input."""
+    x0, x1, y0, y1 = bounds
+    # surfaces.from_expression imports SymPy on first use: only custom surfaces pay for it.
+    return surfaces.from_expression(formula, bounds=((x0, x1), (y0, y1)))
 
 DEFAULT_OPTIMIZERS = ("sgd", "momentum", "nesterov", "rmsprop", "adam")
 
@@ -104,6 +119,8 @@ class Scene:
     seed: int = 0
     overrides: tuple[tuple[str, str, Any], ...] = field(default=())
     view: str = "race"
+    formula: str = ""
+    bounds: tuple[float, float, float, float] = DEFAULT_BOUNDS
 
     def race_key(self) -> Scene:
         """This scene without its presentation fields: the key for cached computations, so
@@ -111,7 +128,14 @@ class Scene:
         return replace(self, view="race") if self.view != "race" else self
 
     def get_surface(self) -> Surface:
+        if self.surface == CUSTOM:
+            return custom_surface(self.formula, self.bounds)
         return SURFACES[self.surface]
+
+    def surface_key(self) -> Scene:
+        """Only what defines the surface: the cache key for contour grids."""
+        return Scene(surface=self.surface, formula=self.formula, bounds=self.bounds,
+                     optimizers=(), start=None)
 
     def start_point(self) -> tuple[float, float]:
         return self.start if self.start is not None else self.get_surface().start
@@ -162,4 +186,7 @@ class Scene:
     def with_surface(self, name: str) -> Scene:
         """Switch surface and take its default lr, steps and start."""
         d = surface_defaults(name)
-        return replace(self, surface=name, lr=d.lr, steps=d.steps, start=None)
+        formula = (self.formula or DEFAULT_FORMULA) if name == CUSTOM else ""
+        bounds = self.bounds if name == CUSTOM else DEFAULT_BOUNDS
+        return replace(self, surface=name, lr=d.lr, steps=d.steps, start=None,
+                       formula=formula, bounds=bounds)

@@ -14,7 +14,9 @@ from dataclasses import dataclass, fields, replace
 from typing import Any
 
 import optimizers
+import surfaces
 from analysis.scene import (
+    CUSTOM,
     DECAY_SETTINGS,
     LR_RANGE,
     MOMENTUM_RANGE,
@@ -37,7 +39,7 @@ LIMITS = {
     "seed": (0, 2**31 - 1),
     "coordinate": (-1e4, 1e4),
 }
-MAX_VALUE_LENGTH = 400
+MAX_VALUE_LENGTH = 600  # a formula may be 500 characters
 NO_OPTIMIZERS = "-"  # an empty value would vanish from a query string
 
 # scene field -> URL key
@@ -55,6 +57,8 @@ KEYS = {
     "seed": "seed",
     "overrides": "hp",
     "view": "view",
+    "formula": "f",
+    "bounds": "b",
 }
 
 
@@ -89,7 +93,7 @@ def _int(text: str, lo: int, hi: int) -> int:
 
 
 def _surface(text: str) -> str:
-    if text not in SURFACES:
+    if text not in SURFACES and text != CUSTOM:
         raise ParamError(f"unknown surface {text!r}")
     return text
 
@@ -116,6 +120,22 @@ def _view(text: str) -> str:
     if text not in VIEWS:
         raise ParamError(f"unknown view {text!r}; valid: {', '.join(VIEWS)}")
     return text
+
+
+def _formula(text: str) -> str:
+    if len(text) > surfaces.MAX_LENGTH:
+        raise ParamError(f"formula longer than {surfaces.MAX_LENGTH} characters")
+    return text
+
+
+def _bounds(text: str) -> tuple[float, float, float, float]:
+    parts = text.split(",")
+    if len(parts) != 4:
+        raise ParamError(f"{text!r} is not 'xmin,xmax,ymin,ymax'")
+    x0, x1, y0, y1 = (_float(p, *LIMITS["coordinate"]) for p in parts)
+    if not (x0 < x1 and y0 < y1):
+        raise ParamError(f"{text!r}: need xmin < xmax and ymin < ymax")
+    return (x0, x1, y0, y1)
 
 
 def _start(text: str) -> tuple[float, float]:
@@ -193,6 +213,8 @@ _FIELDS: Mapping[str, _Field] = {
     "overrides": _Field(_overrides, lambda ov: ";".join(
         f"{n}.{p}={_format_override(v)}" for n, p, v in ov)),
     "view": _Field(_view, str),
+    "formula": _Field(_formula, str),
+    "bounds": _Field(_bounds, lambda b: ",".join(_fmt(v) for v in b)),
 }
 assert set(_FIELDS) == set(KEYS) <= {f.name for f in fields(Scene)}
 
@@ -256,8 +278,14 @@ def scene_from_query(query: Mapping[str, Any]) -> tuple[Scene, list[str]]:
 
 
 def _check_combinations(scene: Scene, warnings: list[str]) -> tuple[Scene, list[str]]:
-    """Checks that need more than one parameter: the start inside the map, the decay rate
-    inside its schedule's range."""
+    """Checks that need more than one parameter: a custom formula that parses, the start
+    inside the map, the decay rate inside its schedule's range."""
+    if scene.surface == CUSTOM:
+        try:
+            scene.get_surface()
+        except surfaces.ExpressionError as err:
+            warnings.append(f"URL parameter 'f': {err}; showing the default surface.")
+            return base_scene("rosenbrock"), warnings
     if scene.start is not None:
         (x0, x1), (y0, y1) = scene.get_surface().bounds
         if not (x0 <= scene.start[0] <= x1 and y0 <= scene.start[1] <= y1):

@@ -22,7 +22,7 @@ def fresh_app() -> AppTest:
 
 def race_paths(at: AppTest) -> dict[str, np.ndarray]:
     """The full path of every optimizer, decoded from the race chart's spec."""
-    chart = next(c for c in at.get("plotly_chart") if '"contour"' in c.proto.spec)
+    chart = next(c for c in at.get("plotly_chart") if '"contours"' in c.proto.spec)
     spec = json.loads(chart.proto.spec)
     paths = {}
     for trace in spec["data"]:
@@ -217,3 +217,25 @@ def test_network_lab_page_is_routed():
     at = fresh_app()
     at.switch_page("pages/1_Network_lab.py").run()
     assert not at.exception, at.exception
+
+
+def test_custom_formula_races_and_bad_formulas_only_warn():
+    at = fresh_app()
+    at.selectbox(key="surface").set_value("custom").run()
+    at.text_input(key="formula").input("x**2 + 3*sin(y)**2").run()
+    assert not at.exception, at.exception
+    assert at.query_params["f"] == "x**2 + 3*sin(y)**2"
+    assert race_paths(at)
+    for hostile in ("__import__('os').system('true')", "x" * 400 + "+", "(" * 200, "9**9**9"):
+        at.text_input(key="formula").input(hostile).run()
+        assert not at.exception, (hostile, at.exception)
+        assert at.error, hostile
+        assert race_paths(at)  # the last good formula keeps racing
+
+
+def test_custom_formula_from_the_url():
+    at = app_with_query(s="custom", f="abs(x) + y^2", b="-2,2,-1,1")
+    assert not at.warning
+    assert at.session_state["formula"] == "abs(x) + y^2"
+    paths = race_paths(at)
+    assert paths

@@ -476,7 +476,7 @@ def test_figure_validates_with_one_arrow_per_vector(name, hp):
     assert layout.yaxis.scaleanchor == "x" and layout.yaxis.scaleratio == 1
     assert tuple(layout.xaxis.range) == ROSENBROCK.bounds[0]
     assert tuple(layout.yaxis.range) == ROSENBROCK.bounds[1]
-    assert fig.spec["data"][0]["type"] == "contour"
+    assert fig.spec["data"][0]["name"] == "contours" and fig.spec["layout"]["images"]
     assert f"step {k} of 30" in layout.title.text
 
 

@@ -107,9 +107,10 @@ def test_scene_url_scene_is_identity(scene):
     assert round_trip(scene) == (scene, [])
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=100, deadline=None)
 @given(st.dictionaries(st.sampled_from(["s", "opt", "lr", "mom", "sch", "dec", "ss", "n",
-                                        "start", "noise", "seed", "hp", "view", "x"]),
+                                        "start", "noise", "seed", "hp", "view", "f", "b",
+                                        "x"]),
                        st.text(max_size=40)))
 def test_hostile_values_never_raise(query):
     scene, warnings = scene_from_query(query)
@@ -117,3 +118,13 @@ def test_hostile_values_never_raise(query):
     assert all(isinstance(w, str) and "URL parameter" in w for w in warnings)
     again, more = round_trip(scene)
     assert again == scene and more == []
+
+
+def test_custom_surface_round_trips_and_bad_formulas_fall_back():
+    scene, warnings = scene_from_query({"s": "custom", "f": "x^2 + relu(y)", "b": "-1,1,-2,2"})
+    assert warnings == [] and scene.get_surface().bounds == ((-1, 1), (-2, 2))
+    assert round_trip(scene) == (scene, [])
+    scene, warnings = scene_from_query({"s": "custom", "f": "x.__class__"})
+    assert scene.surface == "rosenbrock" and "'f'" in warnings[0]
+    _, warnings = scene_from_query({"s": "custom", "b": "3,1,0,1"})
+    assert "'b'" in warnings[0]

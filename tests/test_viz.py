@@ -1,5 +1,7 @@
 """viz builders, checked on their specs (validated once by plotly itself) without Streamlit."""
 
+import base64
+import io
 import json
 import pickle
 from dataclasses import replace
@@ -7,6 +9,7 @@ from dataclasses import replace
 import numpy as np
 import plotly.graph_objects as go
 import pytest
+from PIL import Image
 
 import viz
 from analysis import race
@@ -67,7 +70,7 @@ def test_frames_carry_only_animated_traces(rosenbrock_race):
     _, entries, fig = rosenbrock_race
     spec = fig.spec
     n = len(entries)
-    assert spec["data"][0]["type"] == "contour"
+    assert spec["data"][0]["name"] == "contours"
     for frame in spec["frames"]:
         assert frame["traces"] == animated_traces(spec)
         assert all(spec["data"][i]["type"] == "scatter" for i in frame["traces"])
@@ -105,13 +108,32 @@ def test_axes_follow_bounds_with_equal_scale(rosenbrock_race):
     assert layout["yaxis"]["scaleanchor"] == "x"
 
 
-def test_log_levels_on_rosenbrock(rosenbrock_race):
+def test_map_background_is_one_image_and_one_line_trace(rosenbrock_race):
     surface, _, fig = rosenbrock_race
-    xs, ys, Z = surface.grid(120)
-    z = decode_typed_array(fig.spec["data"][0]["z"])
-    # log10 of the gap: the plotted range spans several decades, not thousands of units
-    assert np.nanmax(z) - np.nanmin(z) > 5 and np.nanmax(z) < 10
-    np.testing.assert_allclose(np.argsort(z.ravel())[:50], np.argsort(Z.ravel())[:50])
+    images = fig.spec["layout"]["images"]
+    assert len(images) == 1 and images[0]["source"].startswith("data:image/png;base64,")
+    picture = np.asarray(Image.open(io.BytesIO(base64.b64decode(
+        images[0]["source"].split(",", 1)[1]))))
+    assert picture.shape == (100, 100, 3) or picture.shape[2] == 3
+    assert [images[0]["x"], images[0]["x"] + images[0]["sizex"]] == list(surface.bounds[0])
+    # darker (lower loss) at the minimum (1, 1) than in the top-left corner
+    (x0, x1), (y0, y1) = surface.bounds
+    row = int((y1 - 1.0) / (y1 - y0) * (picture.shape[0] - 1))
+    col = int((1.0 - x0) / (x1 - x0) * (picture.shape[1] - 1))
+    assert picture[row, col].sum() < picture[0, 0].sum()
+    lines = fig.spec["data"][0]
+    x = decode_typed_array(lines["x"])
+    assert np.isnan(x).sum() > 10  # many level curves in one NaN-separated trace
+
+
+def test_log_levels_on_rosenbrock_linear_on_saddle():
+    xs, ys, Z = get_surface("rosenbrock").grid(60)
+    scale = viz.LevelScale.for_values(get_surface("rosenbrock"), Z)
+    assert scale.log
+    levels = scale(Z)
+    assert np.nanmax(levels) - np.nanmin(levels) > 5  # decades, not thousands of units
+    saddle = get_surface("saddle")
+    assert not viz.LevelScale.for_values(saddle, saddle.grid(20)[2]).log
 
 
 def test_first_load_figure_data_under_half_megabyte(rosenbrock_race):

@@ -13,7 +13,6 @@ import viz
 from analysis import race
 from analysis.race import RaceEntry
 from analysis.scene import Scene
-from surfaces import SURFACES
 
 GRID_RESOLUTION = 80
 # Invisible click targets cost one SVG node each on every redraw, so they are only sent while
@@ -21,9 +20,14 @@ GRID_RESOLUTION = 80
 CLICK_GRID = 31
 
 
+def grid(scene: Scene, resolution: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    return _grid(scene.surface_key(), resolution)
+
+
 @st.cache_data(max_entries=32, show_spinner=False)
-def grid(surface_name: str, resolution: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    return SURFACES[surface_name].grid(resolution)
+def _grid(surface_key: Scene, resolution: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    with np.errstate(all="ignore"):  # a typed formula may overflow somewhere on the map
+        return surface_key.get_surface().grid(resolution)
 
 
 def race_entries(scene: Scene) -> tuple[RaceEntry, ...]:
@@ -43,7 +47,7 @@ def race_figure(scene: Scene, font_size: int, clickable: bool) -> viz.SpecFigure
 @st.cache_data(max_entries=32, show_spinner=False)
 def _race_figure(scene: Scene, font_size: int, clickable: bool) -> viz.SpecFigure:
     surface = scene.get_surface()
-    return viz.race_figure(surface, grid(scene.surface, GRID_RESOLUTION), race_entries(scene),
+    return viz.race_figure(surface, grid(scene, GRID_RESOLUTION), race_entries(scene),
                            font_size=font_size, click_grid=CLICK_GRID if clickable else 0,
                            attribution=f"Descent · {surface.title} · {scene.summary()}")
 
@@ -54,5 +58,5 @@ def surface3d_figure(scene: Scene) -> viz.SpecFigure:
 
 @st.cache_data(max_entries=16, show_spinner=False)
 def _surface3d_figure(scene: Scene) -> viz.SpecFigure:
-    return viz.surface3d_figure(scene.get_surface(), grid(scene.surface, 70),
+    return viz.surface3d_figure(scene.get_surface(), grid(scene, 70),
                                 race_entries(scene))

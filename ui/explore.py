@@ -14,7 +14,6 @@ from analysis.basins import BasinResult
 from analysis.scene import Scene
 from analysis.search import SearchComparison
 from analysis.sweep import SweepResult, default_axes
-from surfaces import SURFACES
 from viz import theme
 
 # y axis of the sweep map: label -> (sweep parameter, optimizers it applies to or None = all)
@@ -40,7 +39,7 @@ def cached_sweep(scene: Scene, name: str, y_param: str, resolution: int, _progre
     xs, ys = default_axes("lr", y_param, resolution, resolution)
     # A decay sweep brings its own schedule; any other sweep runs under the race's schedule.
     schedule, kwargs = (None, None) if y_param in ("decay", "gamma") else scene.schedule_spec()
-    return sweep(SURFACES[scene.surface], name, _base_hparams(scene, name), x_param="lr",
+    return sweep(scene.get_surface(), name, _base_hparams(scene, name), x_param="lr",
                  x_values=xs, y_param=y_param, y_values=ys, start=scene.start_point(),
                  steps=scene.steps, schedule=schedule, schedule_kwargs=kwargs,
                  progress=_progress)
@@ -49,7 +48,7 @@ def cached_sweep(scene: Scene, name: str, y_param: str, resolution: int, _progre
 @st.cache_data(max_entries=8, show_spinner=False)
 def cached_search(scene: Scene, name: str, y_param: str, x_range: tuple, y_range: tuple
                   ) -> SearchComparison:
-    return compare_search(SURFACES[scene.surface], name, _base_hparams(scene, name),
+    return compare_search(scene.get_surface(), name, _base_hparams(scene, name),
                           x_param="lr", x_range=x_range, y_param=y_param, y_range=y_range,
                           budget=SEARCH_BUDGET, seeds=SEARCH_SEEDS,
                           rng=np.random.default_rng(scene.seed), start=scene.start_point(),
@@ -59,7 +58,7 @@ def cached_search(scene: Scene, name: str, y_param: str, x_range: tuple, y_range
 @st.cache_data(max_entries=8, show_spinner=False)
 def cached_basins(scene: Scene, name: str, resolution: int, _progress=None) -> BasinResult:
     schedule, kwargs = scene.schedule_spec()
-    return basins(SURFACES[scene.surface], name, scene.hparams(name), resolution, scene.steps,
+    return basins(scene.get_surface(), name, scene.hparams(name), resolution, scene.steps,
                   schedule=schedule, schedule_kwargs=kwargs, progress=_progress)
 
 

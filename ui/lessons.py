@@ -24,7 +24,7 @@ def _step_panel(scene: Scene, rep: Replay) -> None:
     k = st.slider("Step k", 1, rep.n_steps, 1, key="step_k")
     ex = explain(rep, k)
     left, right = st.columns([5, 6], gap="small")
-    grid = cached.grid(scene.surface, cached.GRID_RESOLUTION)
+    grid = cached.grid(scene, cached.GRID_RESOLUTION)
     left.plotly_chart(stepthrough_figure(scene.get_surface(), grid, rep, k, height=470),
                       theme=None, key="step_chart")
     with right:

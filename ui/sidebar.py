@@ -11,7 +11,10 @@ import streamlit as st
 import optimizers
 from analysis.presets import PRESETS
 from analysis.scene import (
+    CUSTOM,
     DECAY_SETTINGS,
+    DEFAULT_BOUNDS,
+    DEFAULT_FORMULA,
     MOMENTUM_DRIVEN,
     SCHEDULE_LABELS,
     STEPS_RANGE,
@@ -19,7 +22,7 @@ from analysis.scene import (
     surface_defaults,
 )
 from analysis.sweep import auto_tune, shared_lr_warning
-from surfaces import SURFACES
+from surfaces import MAX_LENGTH, SURFACES, ExpressionError
 from ui.state import apply_scene, hp_key
 from viz import theme
 
@@ -46,7 +49,52 @@ def _on_surface_change() -> None:
     defaults = surface_defaults(name)
     st.session_state["lr"] = defaults.lr
     st.session_state["steps"] = defaults.steps
-    st.session_state["start_x"], st.session_state["start_y"] = SURFACES[name].start
+    if name == CUSTOM:
+        scene = _custom_scene()
+        st.session_state["start_x"], st.session_state["start_y"] = scene.get_surface().start
+    else:
+        st.session_state["start_x"], st.session_state["start_y"] = SURFACES[name].start
+
+
+def _custom_scene() -> Scene:
+    """The custom surface the formula widgets describe, or the last one that parsed."""
+    state = st.session_state
+    good = state.get(LAST_GOOD, (DEFAULT_FORMULA, DEFAULT_BOUNDS))
+    formula, bounds_text = state.get("formula", good[0]), state.get("bounds_text", "")
+    try:
+        bounds = _parse_bounds(bounds_text) if bounds_text.strip() else good[1]
+        scene = Scene(surface=CUSTOM, formula=formula, bounds=bounds)
+        scene.get_surface()
+    except (ExpressionError, ValueError) as err:
+        state[FORMULA_ERROR] = str(err)
+        return Scene(surface=CUSTOM, formula=good[0], bounds=good[1])
+    state[FORMULA_ERROR] = None
+    state[LAST_GOOD] = (formula, bounds)
+    return scene
+
+
+def _parse_bounds(text: str) -> tuple[float, float, float, float]:
+    try:
+        x0, x1, y0, y1 = (float(v) for v in text.split(","))
+    except ValueError:
+        raise ValueError(f"window {text!r}: type four numbers, xmin, xmax, ymin, ymax") from None
+    if not all(np.isfinite([x0, x1, y0, y1])) or not (x0 < x1 and y0 < y1):
+        raise ValueError(f"window {text!r}: need finite xmin < xmax and ymin < ymax")
+    if max(abs(x0), abs(x1), abs(y0), abs(y1)) > 1e4:
+        raise ValueError(f"window {text!r}: coordinates must stay within ±10000")
+    return (x0, x1, y0, y1)
+
+
+def custom_widgets(container: Any) -> Scene:
+    container.text_input("f(x, y) =", key="formula", max_chars=MAX_LENGTH,
+                         help="Numbers, x, y, + − * / ** (or ^), and sin cos tan exp log sqrt "
+                              "tanh sigmoid softplus abs relu, pi, e.")
+    container.text_input("window: xmin, xmax, ymin, ymax", key="bounds_text")
+    scene = _custom_scene()
+    if st.session_state.get(FORMULA_ERROR):
+        container.error(f"{st.session_state[FORMULA_ERROR]}. Showing the last formula that "
+                        "worked.")
+    return scene
 
 
 def schedule_widgets(container: Any) -> dict[str, Any]:
@@ -101,6 +149,8 @@ def advanced_widgets(container: Any, names: Sequence[str]) -> tuple:
 
 
 TUNED_KEY = "_tuned_lrs"
+LAST_GOOD = "_last_good_formula"
+FORMULA_ERROR = "_formula_error"
 
 
 def _current_scene_for_tuning() -> Scene:
@@ -108,9 +158,13 @@ def _current_scene_for_tuning() -> Scene:
     state = st.session_state
     name = state["surface"]
     start = (float(state["start_x"]), float(state["start_y"]))
-    scene = Scene(surface=name, optimizers=tuple(state["optimizers"]), lr=float(state["lr"]),
-                  momentum=float(state["momentum"]), steps=int(state["steps"]), start=start)
-    return scene
+    shape = {}
+    if name == CUSTOM:
+        custom = _custom_scene()
+        shape = {"formula": custom.formula, "bounds": custom.bounds}
+    return Scene(surface=name, optimizers=tuple(state["optimizers"]), lr=float(state["lr"]),
+                 momentum=float(state["momentum"]), steps=int(state["steps"]), start=start,
+                 **shape)
 
 
 def _auto_tune() -> None:
@@ -153,9 +207,11 @@ def preset_widgets(container: Any) -> None:
 def sidebar() -> Scene:
     sb = st.sidebar
     preset_widgets(sb)
-    name = sb.selectbox("Surface", list(SURFACES), format_func=lambda n: SURFACES[n].title,
-                        key="surface", on_change=_on_surface_change)
-    surface = SURFACES[name]
+    name = sb.selectbox("Surface", [*SURFACES, CUSTOM], key="surface",
+                        format_func=lambda n: "Your own formula…" if n == CUSTOM
+                        else SURFACES[n].title, on_change=_on_surface_change)
+    custom = custom_widgets(sb) if name == CUSTOM else None
+    surface = custom.get_surface() if custom else SURFACES[name]
     # Inline KaTeX (not st.latex) so a long formula wraps at + and = in a narrow sidebar.
     sb.markdown(f"${surface.formula}$")
     sb.caption(surface.description)
@@ -189,6 +245,7 @@ def sidebar() -> Scene:
               help="Hides the controls and enlarges the chart for a projector. "
                    "Space plays/pauses, ← → step.")
     start_or_default = None if start == surface.start else (float(start[0]), float(start[1]))
-    return Scene(surface=name, optimizers=chosen, lr=lr, momentum=float(momentum),
+    shape = {"formula": custom.formula, "bounds": custom.bounds} if custom else {}
+    return Scene(surface=name, optimizers=chosen, lr=lr, momentum=float(momentum), **shape,
                  steps=int(steps), start=start_or_default, noise=float(noise),
                  seed=int(seed), overrides=overrides, **schedule)

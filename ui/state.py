@@ -13,7 +13,7 @@ from urllib.parse import urlencode, urlsplit
 import streamlit as st
 
 import optimizers
-from analysis.scene import DECAY_SETTINGS, Scene
+from analysis.scene import DECAY_SETTINGS, DEFAULT_FORMULA, Scene
 from analysis.urlstate import scene_from_query, scene_to_query
 
 URL_WARNINGS = "_url_warnings"
@@ -31,6 +31,8 @@ def scene_to_widgets(scene: Scene) -> dict[str, Any]:
         "momentum": scene.momentum, "schedule": scene.schedule, "step_size": scene.step_size,
         "steps": scene.steps, "start_x": float(x), "start_y": float(y),
         "noise": scene.noise, "seed": scene.seed, "view": scene.view,
+        "formula": scene.formula or DEFAULT_FORMULA,
+        "bounds_text": ", ".join(f"{v:g}" for v in scene.bounds),
     }
     for kind, (_, _, default) in DECAY_SETTINGS.items():
         state[f"decay_{kind}"] = scene.decay if kind == scene.schedule else default

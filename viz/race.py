@@ -7,11 +7,15 @@ carries only a short bright trail per optimizer (``trail`` points), never the co
 
 from __future__ import annotations
 
+import base64
+import io
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+import contourpy
 import numpy as np
 import numpy.typing as npt
+from PIL import Image
 
 from analysis.race import RaceEntry, optimum_value
 from surfaces import Surface
@@ -98,19 +102,78 @@ def _drawn_path(entry: RaceEntry) -> Array:
     return entry.points if not entry.diverged else entry.points[: entry.diverged_at]
 
 
-def contour_trace(surface: Surface, xs: Array, ys: Array, Z: Array, scale: LevelScale) -> Spec:
+N_LEVELS = 24
+
+
+def _colorize(levels: Array, lo: float, hi: float) -> npt.NDArray[np.uint8]:
+    """Map level values to RGB with the theme's surface colour scale (NaN -> highest)."""
+    t = np.clip((np.nan_to_num(levels, nan=hi) - lo) / ((hi - lo) or 1.0), 0.0, 1.0)
+    stops = np.array([p for p, _ in theme.SURFACE_COLORSCALE])
+    rgb = np.array([[int(c[i:i + 2], 16) for i in (1, 3, 5)] for _, c in theme.SURFACE_COLORSCALE])
+    channels = [np.interp(t, stops, rgb[:, i]) for i in range(3)]
+    return np.round(np.stack(channels, axis=-1)).astype(np.uint8)
+
+
+def _png_data_uri(rgb: npt.NDArray[np.uint8]) -> str:
+    buffer = io.BytesIO()
+    Image.fromarray(rgb, mode="RGB").save(buffer, format="PNG")
+    return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
+
+
+def _isolines(xs: Array, ys: Array, levels: Array, lo: float, hi: float) -> Array:
+    """Every contour line of ``N_LEVELS`` evenly spaced levels as one (n, 2) polyline with
+    NaN rows between pieces (one SVG path in the browser)."""
+    finite = np.where(np.isfinite(levels), levels, hi)
+    generator = contourpy.contour_generator(xs, ys, finite, line_type="ChunkCombinedNan")
+    pieces = []
+    for level in np.linspace(lo, hi, N_LEVELS + 1)[1:-1]:
+        chunk = generator.lines(level)[0]
+        pieces.extend(c for c in chunk if c is not None)
+    if not pieces:
+        return np.zeros((0, 2))
+    return np.concatenate([np.vstack([p, [[np.nan, np.nan]]]) for p in pieces])
+
+
+def map_background(
+    surface: Surface, grid: tuple[Array, Array, Array], *, colorbar: bool = True,
+    xaxis: str = "x", yaxis: str = "y",
+) -> tuple[list[Spec], list[Spec]]:
+    """The contour map as (traces, layout images): the filled levels as one PNG image and
+    the contour lines as one NaN-separated line trace, both computed here.
+
+    Why not a Plotly ``contour`` trace: plotly.js recomputes and redraws every filled level
+    polygon on each render, and Streamlit re-renders the chart on every slider change; an
+    image and one path cost the browser almost nothing. A one-point invisible marker trace
+    carries the colour bar.
+    """
+    xs, ys, Z = grid
+    scale = LevelScale.for_values(surface, Z)
     levels = scale(Z)
     finite = levels[np.isfinite(levels)]
-    lo, hi = float(finite.min()), float(finite.max())
-    return {
-        "type": "contour", "x": typed_array(xs), "y": typed_array(ys), "z": typed_array(levels),
-        "colorscale": [list(stop) for stop in theme.SURFACE_COLORSCALE],
-        "contours": {"coloring": "fill", "start": lo, "end": hi, "size": (hi - lo) / 24 or 1.0,
-                     "showlines": True},
-        "line": {"width": 0.5, "color": "rgba(40,50,70,0.35)"},
-        "colorbar": scale.colorbar(lo, hi), "hoverinfo": "skip", "showlegend": False,
-        "name": surface.title,
+    lo, hi = (float(finite.min()), float(finite.max())) if finite.size else (0.0, 1.0)
+    image = {
+        "source": _png_data_uri(_colorize(levels, lo, hi)[::-1]),  # image rows run top-down
+        "xref": xaxis, "yref": yaxis, "x": float(xs[0]), "y": float(ys[-1]),
+        "sizex": float(xs[-1] - xs[0]), "sizey": float(ys[-1] - ys[0]),
+        "sizing": "stretch", "layer": "below", "xanchor": "left", "yanchor": "top",
     }
+    lines = _isolines(xs, ys, levels, lo, hi)
+    traces: list[Spec] = [{
+        "type": "scatter", "mode": "lines", "name": "contours", "showlegend": False,
+        "x": typed_array(lines[:, 0]), "y": typed_array(lines[:, 1]),
+        "line": {"width": 0.6, "color": "rgba(40,50,70,0.38)"}, "hoverinfo": "skip",
+        "xaxis": xaxis, "yaxis": yaxis,
+    }]
+    if colorbar:
+        traces.append({
+            "type": "scatter", "mode": "markers", "name": "level scale", "showlegend": False,
+            "x": [float(xs[0])], "y": [float(ys[0])], "hoverinfo": "skip",
+            "xaxis": xaxis, "yaxis": yaxis,
+            "marker": {"size": 0.1, "opacity": 0, "color": [lo], "cmin": lo, "cmax": hi,
+                       "colorscale": [list(stop) for stop in theme.SURFACE_COLORSCALE],
+                       "showscale": True, "colorbar": scale.colorbar(lo, hi)},
+        })
+    return traces, [image]
 
 
 def landmark_traces(surface: Surface) -> list[Spec]:
@@ -286,9 +349,7 @@ def race_figure(
     never the contour.
     ``click_grid`` > 0 adds an invisible ``click_grid x click_grid`` markers grid for clicks.
     """
-    xs, ys, Z = grid
-    scale = LevelScale.for_values(surface, Z)
-    data = [contour_trace(surface, xs, ys, Z, scale)]
+    data, images = map_background(surface, grid)
     if click_grid:
         data.append(_click_grid(surface, click_grid))
     data += landmark_traces(surface)
@@ -318,6 +379,7 @@ def race_figure(
     })
 
     layout = theme.layout_base(font_size)
+    layout["images"] = images
     (x0, x1), (y0, y1) = surface.bounds
     layout["xaxis"].update(range=[x0, x1], title={"text": "x"}, domain=list(MAP_DOMAIN),
                            constrain="domain")

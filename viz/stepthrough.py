@@ -16,7 +16,7 @@ import numpy.typing as npt
 from analysis.stepthrough import ACTUAL_STEP, Replay, explain
 from surfaces import Surface
 from viz import theme
-from viz.race import LevelScale, contour_trace, landmark_traces
+from viz.race import landmark_traces, map_background
 from viz.spec import Spec, SpecFigure, typed_array
 
 __all__ = ["ACTUAL_STEP_COLOR", "VECTOR_COLORS", "arrow_scales", "stepthrough_figure"]
@@ -193,9 +193,9 @@ def stepthrough_figure(
         raise ValueError(f"k must be a step in 0..{replay.n_steps}, got {k!r}")
     k = int(k)
     xs, ys, Z = grid
-    contour = contour_trace(surface, xs, ys, Z, LevelScale.for_values(surface, Z))
-    contour["showscale"] = False  # the numbers are in the equations; keep the map wide
-    data: list[Spec] = [contour, *landmark_traces(surface)]
+    # No colour bar: the numbers are in the equations; keep the map wide.
+    background, images = map_background(surface, grid, colorbar=False)
+    data: list[Spec] = [*background, *landmark_traces(surface)]
     data += _path_traces(replay, k, font_size)
     data.append(_point_trace(replay, k, font_size))
     title = f"{theme.label(replay.name)}: step {k} of {replay.n_steps}"
@@ -209,6 +209,7 @@ def stepthrough_figure(
         title += f" (lr = {ex.lr:.4g})"
 
     layout = theme.layout_base(font_size)
+    layout["images"] = images
     (x0, x1), (y0, y1) = surface.bounds
     layout["xaxis"].update(range=[x0, x1], title={"text": "x"}, constrain="domain")
     layout["yaxis"].update(range=[y0, y1], title={"text": "y"}, scaleanchor="x",
