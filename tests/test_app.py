@@ -239,3 +239,17 @@ def test_custom_formula_from_the_url():
     assert at.session_state["formula"] == "abs(x) + y^2"
     paths = race_paths(at)
     assert paths
+
+
+def test_advanced_hyperparameters_persist_when_hidden():
+    at = app_with_query(s="bowl", opt="adam", n="30")
+    before = race_paths(at)["adam"]
+    at.toggle(key="advanced").set_value(True).run()
+    at.number_input(key="w_hp_adam_betas_1").set_value(0.9).run()
+    assert not at.exception, at.exception
+    assert "adam.betas=0.9:0.9" in at.query_params["hp"]
+    changed = race_paths(at)["adam"]
+    assert not np.allclose(before, changed)
+    at.toggle(key="advanced").set_value(False).run()  # hidden widgets keep their values
+    assert "adam.betas=0.9:0.9" in at.query_params["hp"]
+    np.testing.assert_array_equal(race_paths(at)["adam"], changed)

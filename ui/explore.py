@@ -14,6 +14,7 @@ from analysis.basins import BasinResult
 from analysis.scene import Scene
 from analysis.search import SearchComparison
 from analysis.sweep import SweepResult, default_axes
+from ui.state import set_hp
 from viz import theme
 
 # y axis of the sweep map: label -> (sweep parameter, optimizers it applies to or None = all)
@@ -71,14 +72,14 @@ def _load_cell(result: SweepResult) -> None:
     x, y = (float(v) for v in cell["customdata"][:2])
     hparams, schedule_kwargs = result.settings(x, y)
     name = result.optimizer
-    st.session_state[f"hp_{name}_lr"] = float(hparams["lr"])
+    set_hp(f"hp_{name}_lr", float(hparams["lr"]))
     if result.y_name == "momentum" and name in ("momentum", "nesterov"):
         st.session_state["momentum"] = float(hparams["momentum"])
     elif result.y_name.startswith("betas["):
         index = int(result.y_name[6])
-        st.session_state[f"hp_{name}_betas_{index}"] = float(hparams["betas"][index])
+        set_hp(f"hp_{name}_betas_{index}", float(hparams["betas"][index]))
     elif result.y_name == "momentum":
-        st.session_state[f"hp_{name}_momentum"] = float(hparams["momentum"])
+        set_hp(f"hp_{name}_momentum", float(hparams["momentum"]))
     elif result.schedule is not None:
         st.session_state["schedule"] = result.schedule
         value = schedule_kwargs.get("decay", schedule_kwargs.get("gamma"))

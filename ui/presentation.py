@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import streamlit.components.v1 as components
+import streamlit as st
 
 PRESENTATION_CSS = """<style>
 [data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"],
@@ -40,7 +40,7 @@ if (!doc.__descentKeys) {
       gd.__descentPlaying = !playing;
       ev.preventDefault();
     } else if (ev.code === 'ArrowRight' || ev.code === 'ArrowLeft') {
-      const ticks = gd.querySelectorAll('.slider-group .slider-tick');
+      const ticks = gd.querySelectorAll('.slider-group .slider-tick-rect');
       const rail = gd.querySelector('.slider-group .slider-rail-touch-rect');
       if (!ticks.length || !rail) return;
       const active = gd._fullLayout.sliders[0].active || 0;
@@ -62,4 +62,5 @@ def presentation_css() -> str:
 
 def shortcuts() -> None:
     """Install the keyboard shortcuts (an invisible component; idempotent in the browser)."""
-    components.html(SHORTCUTS_JS, height=0)
+    # Our own constant script (never user text), so a same-origin iframe is safe here.
+    st.iframe(SHORTCUTS_JS, height=1)

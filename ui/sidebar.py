@@ -23,7 +23,7 @@ from analysis.scene import (
 )
 from analysis.sweep import auto_tune, shared_lr_warning
 from surfaces import MAX_LENGTH, SURFACES, ExpressionError
-from ui.state import apply_scene, hp_key
+from ui.state import apply_scene, hp_key, set_hp
 from viz import theme
 
 LR_OPTIONS = tuple(float(f"{v:.2g}") for v in np.logspace(-4, 1, 51))
@@ -116,39 +116,74 @@ def schedule_widgets(container: Any) -> dict[str, Any]:
     return out
 
 
+def _sync(key: str) -> None:
+    """Copy an advanced widget's value into its persistent scene key."""
+    st.session_state[key] = st.session_state[WIDGET_PREFIX + key]
+
+
+def _advanced_input(label: str, key: str, kind: str, **kwargs: Any) -> None:
+    """One advanced widget, mirroring the persistent key ``key`` (``hp_...``).
+
+    Why a mirror: these widgets are drawn only while "Advanced" is open (40 widgets on every
+    rerun cost ~0.3 s in the browser), and Streamlit forgets the state of widgets that are not
+    drawn; the scene's values live in plain session keys that it never forgets.
+    """
+    wkey = WIDGET_PREFIX + key
+    if wkey not in st.session_state:
+        st.session_state[wkey] = st.session_state.get(key)
+    widget = st.checkbox if kind == "bool" else st.number_input
+    widget(label, key=wkey, on_change=_sync, args=(key,), **kwargs)
+
+
+def _overrides(names: Sequence[str]) -> tuple:
+    """Every hyperparameter of the raced optimizers that differs from torch's default (and
+    every own lr), read from the persistent keys."""
+    state = st.session_state
+    out = []
+    for name in names:
+        if state.get(hp_key(name, "lr")) is not None:
+            out.append((name, "lr", float(state[hp_key(name, "lr")])))
+        for param, default in optimizers.defaults(name).items():
+            if param == "lr" or (param == "momentum" and name in MOMENTUM_DRIVEN):
+                continue
+            if isinstance(default, tuple):
+                value = tuple(float(state.get(hp_key(name, param, i), d))
+                              for i, d in enumerate(default))
+            else:
+                value = state.get(hp_key(name, param), default)
+            if value != default:
+                out.append((name, param, value))
+    return tuple(sorted(out, key=lambda o: (o[0], o[1])))
+
+
 def advanced_widgets(container: Any, names: Sequence[str]) -> tuple:
     """Per-optimizer hyperparameters beyond lr (and momentum for Momentum/Nesterov), at
-    torch's defaults; returns the ones that differ as Scene overrides."""
-    overrides = []
-    with container.expander("Advanced hyperparameters (torch defaults)"):
-        for name in names:
-            shown = {k: v for k, v in optimizers.defaults(name).items()
-                     if k != "lr" and not (k == "momentum" and name in MOMENTUM_DRIVEN)}
-            st.markdown(f"**{theme.label(name)}**")
-            own_lr = st.number_input("own lr (empty = the shared lr)", min_value=1e-6,
-                                     max_value=100.0, format="%g",
-                                     key=hp_key(name, "lr"))
-            if own_lr is not None:
-                overrides.append((name, "lr", float(own_lr)))
-            for param, default in shown.items():
-                if isinstance(default, bool):
-                    value = st.checkbox(param, key=hp_key(name, param))
-                elif isinstance(default, tuple):
-                    cols = st.columns(len(default))
-                    value = tuple(
-                        col.number_input(f"{param}[{i}]", 0.0, 0.99999, format="%g",
-                                         key=hp_key(name, param, i), step=0.001)
-                        for i, col in enumerate(cols)
-                    )
-                else:
-                    value = st.number_input(param, min_value=0.0, format="%g",
-                                            key=hp_key(name, param))
-                if value != default:
-                    overrides.append((name, param, value))
-    return tuple(sorted(overrides, key=lambda o: (o[0], o[1])))
+    torch's defaults, drawn only while the toggle is on; returns the scene's overrides."""
+    if container.toggle("Advanced hyperparameters (torch defaults)", key="advanced"):
+        with container.container(border=True):
+            for name in names:
+                shown = {k: v for k, v in optimizers.defaults(name).items()
+                         if k != "lr" and not (k == "momentum" and name in MOMENTUM_DRIVEN)}
+                st.markdown(f"**{theme.label(name)}**")
+                _advanced_input("own lr (empty = the shared lr)", hp_key(name, "lr"), "float",
+                                min_value=1e-6, max_value=100.0, format="%g")
+                for param, default in shown.items():
+                    if isinstance(default, bool):
+                        _advanced_input(param, hp_key(name, param), "bool")
+                    elif isinstance(default, tuple):
+                        for i, col in enumerate(st.columns(len(default))):
+                            with col:
+                                _advanced_input(f"{param}[{i}]", hp_key(name, param, i),
+                                                "float", min_value=0.0, max_value=0.99999,
+                                                format="%g", step=0.001)
+                    else:
+                        _advanced_input(param, hp_key(name, param), "float", min_value=0.0,
+                                        format="%g")
+    return _overrides(names)
 
 
 TUNED_KEY = "_tuned_lrs"
+WIDGET_PREFIX = "w_"
 LAST_GOOD = "_last_good_formula"
 FORMULA_ERROR = "_formula_error"
 
@@ -173,13 +208,13 @@ def _auto_tune() -> None:
                       scene.steps)
     lrs = {name: float(hp["lr"]) for name, hp in tuned}
     for name, value in lrs.items():
-        st.session_state[hp_key(name, "lr")] = value
+        set_hp(hp_key(name, "lr"), value)
     st.session_state[TUNED_KEY] = (scene.surface, lrs)
 
 
 def _clear_own_lrs() -> None:
     for name in optimizers.OPTIMIZERS:
-        st.session_state[hp_key(name, "lr")] = None
+        set_hp(hp_key(name, "lr"), None)
 
 
 def shared_lr_note(scene: Scene) -> str | None:

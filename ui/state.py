@@ -53,8 +53,19 @@ def scene_to_widgets(scene: Scene) -> dict[str, Any]:
     return state
 
 
+def set_hp(key: str, value: Any) -> None:
+    """Set a persistent hyperparameter key (``hp_...``) from a callback; its advanced widget,
+    if drawn, re-reads it."""
+    st.session_state[key] = value
+    st.session_state.pop("w_" + key, None)
+
+
 def apply_scene(scene: Scene) -> None:
-    st.session_state.update(scene_to_widgets(scene))
+    state = scene_to_widgets(scene)
+    st.session_state.update(state)
+    for key in state:  # advanced widgets mirror these keys: let them re-read the new values
+        if key.startswith("hp_") and "w_" + key in st.session_state:
+            del st.session_state["w_" + key]
 
 
 def load_scene_from_url_once() -> None:
