@@ -68,14 +68,19 @@ def race(
     """Run every ``(name, hparams)`` in ``specs`` from ``start`` for ``steps`` steps.
 
     All optimizers see the same gradient noise sequence (same ``seed``), so differences in
-    the picture come from the update rules alone.
+    the picture come from the update rules alone. Those in ``optimizers.NEEDS_HESSIAN``
+    (Newton's methods) also get the surface's exact Hessian (``hess_fn=surface.hessian``).
     """
     entries = []
     start_arr = np.asarray(start, dtype=np.float64)
     for name, hparams in specs:
+        if name == "lbfgs" and hparams.get("line_search_fn"):
+            # A line search needs the loss itself (torch's closure): hand it the surface.
+            hparams = {**hparams, "value_fn": surface.value, "grad_fn": surface.grad}
         opt = optimizers.make(name, **hparams)
+        hess_fn = surface.hessian if opt.name in optimizers.NEEDS_HESSIAN else None
         traj = optimizers.run(
-            opt, surface.grad, start_arr, steps, schedule=schedule,
+            opt, surface.grad, start_arr, steps, schedule=schedule, hess_fn=hess_fn,
             noise=noise, seed=seed,
         )
         diverged_at = int(traj.diverged_at)
@@ -86,7 +91,9 @@ def race(
             values[diverged_at:] = np.nan
         entries.append(
             RaceEntry(
-                name=name, hparams=dict(opt.hparams), points=traj.points, values=values,
+                name=name, points=traj.points, values=values,
+                # callables (a line search's value_fn) stay out: entries are cached by pickling
+                hparams={k: v for k, v in opt.hparams.items() if not callable(v)},
                 lrs=np.asarray(traj.lrs, dtype=np.float64), diverged_at=diverged_at,
             )
         )

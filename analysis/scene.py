@@ -30,6 +30,8 @@ def custom_surface(formula: str, bounds: tuple[float, float, float, float]) -> S
     return surfaces.from_expression(formula, bounds=((x0, x1), (y0, y1)))
 
 DEFAULT_OPTIMIZERS = ("sgd", "momentum", "nesterov", "rmsprop", "adam")
+# Everything the page can race: first-order methods, then Newton's methods and L-BFGS.
+ALL_OPTIMIZERS = (*optimizers.OPTIMIZERS, *optimizers.SECOND_ORDER)
 
 # The optimizers whose `momentum` hyperparameter the page's momentum slider drives.
 MOMENTUM_DRIVEN = frozenset({"momentum", "nesterov"})
@@ -53,6 +55,7 @@ VIEWS = MappingProxyType({
     "sweep": "Sweep map",
     "basins": "Basins",
     "step": "Step-through",
+    "gradcheck": "Gradient check",
 })
 
 SCHEDULE_LABELS = MappingProxyType({
@@ -141,8 +144,11 @@ class Scene:
         return self.start if self.start is not None else self.get_surface().start
 
     def hparams(self, name: str) -> dict[str, Any]:
-        """The hyperparameters passed to ``optimizers.make(name, ...)``."""
-        hp: dict[str, Any] = {"lr": self.lr}
+        """The hyperparameters passed to ``optimizers.make(name, ...)``.
+
+        Newton's methods and L-BFGS keep their own step size (default 1: a full Newton step)
+        unless given one: the shared first-order lr would only make them crawl."""
+        hp: dict[str, Any] = {} if name in optimizers.SECOND_ORDER else {"lr": self.lr}
         if name in MOMENTUM_DRIVEN:
             hp["momentum"] = self.momentum
         hp.update({param: value for opt, param, value in self.overrides if opt == name})

@@ -16,6 +16,7 @@ from typing import Any
 import optimizers
 import surfaces
 from analysis.scene import (
+    ALL_OPTIMIZERS,
     CUSTOM,
     DECAY_SETTINGS,
     LR_RANGE,
@@ -40,7 +41,8 @@ LIMITS = {
     "coordinate": (-1e4, 1e4),
 }
 MAX_VALUE_LENGTH = 600  # a formula may be 500 characters
-NO_OPTIMIZERS = "-"  # an empty value would vanish from a query string
+NO_OPTIMIZERS = "-"
+LINE_SEARCHES = ("strong_wolfe", "armijo")  # an empty value would vanish from a query string
 
 # scene field -> URL key
 KEYS = {
@@ -102,10 +104,10 @@ def _optimizers(text: str) -> tuple[str, ...]:
     if text == NO_OPTIMIZERS:
         return ()
     names = tuple(n for n in text.split(",") if n)
-    unknown = [n for n in names if n not in optimizers.OPTIMIZERS]
+    unknown = [n for n in names if n not in ALL_OPTIMIZERS]
     if unknown:
         raise ParamError(f"unknown optimizer(s) {', '.join(map(repr, unknown))}")
-    if len(set(names)) != len(names) or len(names) > len(optimizers.OPTIMIZERS):
+    if len(set(names)) != len(names):
         raise ParamError("repeated optimizers")
     return names
 
@@ -147,6 +149,10 @@ def _start(text: str) -> tuple[float, float]:
 
 
 def _override_value(default: Any, text: str) -> Any:
+    if default is None:  # L-BFGS's line_search_fn: a name, not code
+        if text not in LINE_SEARCHES:
+            raise ParamError(f"{text!r} is not one of {', '.join(LINE_SEARCHES)}")
+        return text
     if isinstance(default, bool):
         if text not in ("0", "1"):
             raise ParamError(f"{text!r} is not 0 or 1")
@@ -166,25 +172,34 @@ def _overrides(text: str) -> tuple[tuple[str, str, Any], ...]:
         name, dot, param = name_param.partition(".")
         if not sep or not dot:
             raise ParamError(f"{item!r} is not 'optimizer.param=value'")
-        if name not in optimizers.OPTIMIZERS:
+        if name not in ALL_OPTIMIZERS:
             raise ParamError(f"unknown optimizer {name!r}")
         defaults = optimizers.defaults(name)
-        if param not in defaults:
-            raise ParamError(f"{name} has no hyperparameter {param!r}")
+        if param not in defaults or param in ("value_fn", "grad_fn"):
+            raise ParamError(f"{name} has no hyperparameter {param!r} settable here")
         if param == "lr":  # a per-optimizer lr (fair comparisons, auto-tune)
             out.append((name, param, _float(value, *LR_RANGE)))
         else:
             out.append((name, param, _override_value(defaults[param], value)))
     # Validate the combination the way the optimizer factory does (e.g. nesterov + dampening).
     for name in {o[0] for o in out}:
+        hp = {p: v for n, p, v in out if n == name}
+        if hp.get("line_search_fn"):  # race() supplies the surface's value and gradient
+            hp.update(value_fn=_stub, grad_fn=_stub)
         try:
-            optimizers.make(name, **{p: v for n, p, v in out if n == name})
+            optimizers.make(name, **hp)
         except (TypeError, ValueError) as err:
             raise ParamError(str(err)) from None
     return tuple(sorted(out, key=lambda o: (o[0], o[1])))
 
 
+def _stub(points: Any) -> Any:
+    return points
+
+
 def _format_override(value: Any) -> str:
+    if isinstance(value, str):
+        return value
     if isinstance(value, bool):
         return "1" if value else "0"
     if isinstance(value, tuple):

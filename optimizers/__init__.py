@@ -6,6 +6,9 @@ An optimizer is a pair of pure functions, ``init(params) -> state`` and
 messages and update rules. Parameters may have any shape; numeric hyperparameters may be
 arrays that index a batch of runs along the leading axes of the parameters.
 
+`SECOND_ORDER` adds Newton's method, saddle-free Newton and L-BFGS (also made by `make`);
+those in `NEEDS_HESSIAN` need ``hess_fn`` in `run`.
+
 `run` and `iterate` drive an optimizer over 2D points ``(..., 2)`` with a gradient callable,
 an optional learning-rate schedule (`schedules`) and optional gradient noise.
 
@@ -20,13 +23,15 @@ True
 
 from optimizers import schedules
 from optimizers._core import Optimizer, UnknownNameError
-from optimizers._registry import OPTIMIZERS, defaults, make
+from optimizers._registry import NEEDS_HESSIAN, OPTIMIZERS, SECOND_ORDER, defaults, make
 from optimizers.run import Trajectory, iterate, run
 from optimizers.schedules import SCHEDULES, Schedule, make_schedule, multipliers
 
 __all__ = [
+    "NEEDS_HESSIAN",
     "OPTIMIZERS",
     "SCHEDULES",
+    "SECOND_ORDER",
     "Optimizer",
     "Schedule",
     "Trajectory",

@@ -10,6 +10,8 @@ from typing import Any
 from optimizers._adam import adam, adamax, adamw, nadam, radam
 from optimizers._adaptive import adadelta, adagrad, rmsprop
 from optimizers._core import Optimizer, unknown_name
+from optimizers._lbfgs import lbfgs
+from optimizers._newton import newton, saddle_free_newton
 from optimizers._sgd import momentum, nesterov, sgd
 
 OPTIMIZERS: Mapping[str, Callable[..., Optimizer]] = MappingProxyType(
@@ -27,14 +29,35 @@ OPTIMIZERS: Mapping[str, Callable[..., Optimizer]] = MappingProxyType(
         "adamax": adamax,
     }
 )
-"""Read-only, ordered mapping from name to factory (``factory(**hparams) -> Optimizer``)."""
+"""Read-only, ordered mapping from name to factory (``factory(**hparams) -> Optimizer``):
+the first-order methods of torch.optim, which run on gradients alone and on any parameter
+shape. `make` also knows the `SECOND_ORDER` methods."""
+
+SECOND_ORDER: Mapping[str, Callable[..., Optimizer]] = MappingProxyType(
+    {
+        "newton": newton,
+        "saddle_free_newton": saddle_free_newton,
+        "lbfgs": lbfgs,
+    }
+)
+"""Read-only mapping of the second-order and quasi-Newton methods (the CS231n notes'
+"second-order methods"), kept apart from `OPTIMIZERS` because they do not fit every caller of
+a first-order method: ``newton`` and ``saddle_free_newton`` need the Hessian (`NEEDS_HESSIAN`:
+pass ``hess_fn`` to `run`), and ``lbfgs`` couples the coordinates of a vector (parameters
+``(..., n)``: one run per vector) and needs ``value_fn`` (and ``grad_fn``) for its line
+search. `make` and `defaults` accept their names."""
+
+NEEDS_HESSIAN: frozenset[str] = frozenset({"newton", "saddle_free_newton"})
+"""Names of the optimizers whose ``update`` needs ``hess=``: run them with ``hess_fn``."""
+
+_ALL: Mapping[str, Callable[..., Optimizer]] = MappingProxyType({**OPTIMIZERS, **SECOND_ORDER})
 
 
 def _factory(name: str) -> Callable[..., Optimizer]:
     try:
-        return OPTIMIZERS[name]
+        return _ALL[name]
     except (KeyError, TypeError):
-        raise unknown_name("optimizer", name, OPTIMIZERS) from None
+        raise unknown_name("optimizer", name, _ALL) from None
 
 
 def defaults(name: str) -> dict[str, Any]:
@@ -43,7 +66,7 @@ def defaults(name: str) -> dict[str, Any]:
     Parameters
     ----------
     name : str
-        A key of `OPTIMIZERS`.
+        A key of `OPTIMIZERS` or of `SECOND_ORDER`.
 
     Returns
     -------
@@ -72,7 +95,8 @@ def make(name: str, **hparams: Any) -> Optimizer:
     name : str
         A key of `OPTIMIZERS`: ``sgd``, ``momentum`` (sgd, ``momentum=0.9``), ``nesterov``
         (sgd, ``momentum=0.9, nesterov=True``), ``adagrad``, ``rmsprop``, ``adadelta``,
-        ``adam``, ``adamw``, ``nadam``, ``radam``, ``adamax``.
+        ``adam``, ``adamw``, ``nadam``, ``radam``, ``adamax``; or a key of `SECOND_ORDER`:
+        ``newton``, ``saddle_free_newton`` (both need ``hess_fn`` in `run`), ``lbfgs``.
     **hparams
         Hyperparameters overriding `defaults` (``name``). Numeric ones may be arrays whose
         axes index a batch of runs along the *leading* axes of the parameters.

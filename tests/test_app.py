@@ -253,3 +253,22 @@ def test_advanced_hyperparameters_persist_when_hidden():
     at.toggle(key="advanced").set_value(False).run()  # hidden widgets keep their values
     assert "adam.betas=0.9:0.9" in at.query_params["hp"]
     np.testing.assert_array_equal(race_paths(at)["adam"], changed)
+
+
+def test_second_order_methods_race_newton_stops_at_the_saddle():
+    at = app_with_query(s="saddle_escape", opt="newton,saddle_free_newton,lbfgs", n="30",
+                        hp="lbfgs.line_search_fn=strong_wolfe")
+    assert not at.warning, [w.value for w in at.warning]
+    paths = race_paths(at)
+    assert set(paths) == {"newton", "saddle_free_newton", "lbfgs"}
+    np.testing.assert_allclose(paths["newton"][-1], [0.0, 0.0], atol=1e-6)  # the saddle
+    assert abs(abs(paths["saddle_free_newton"][-1][1]) - 1.0) < 1e-3  # a minimum (0, ±1)
+
+
+def test_gradient_check_view_fails_near_the_kink_and_passes_on_the_smooth_valley():
+    at = app_with_query(s="kink", view="gradcheck")
+    assert not at.exception, at.exception
+    assert any("(wrong)" in m.value for m in at.markdown)
+    at = app_with_query(s="smooth_kink", view="gradcheck")
+    assert not at.exception, at.exception
+    assert any("centered error" in m.value and "(good)" in m.value for m in at.markdown)

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import numpy as np
 import streamlit as st
 
+from analysis.gradcheck import GradCheckResult, crease_point, gradient_check, verdict
 from analysis.scene import Scene
 from analysis.stepthrough import Replay, explain, fmt_vec, replay
 from ui import cached
 from viz import theme
+from viz.gradcheck import gradcheck_figure
 from viz.stepthrough import stepthrough_figure
 
 
@@ -49,3 +52,50 @@ def stepthrough_view(scene: Scene) -> None:
     if st.session_state.get("step_k", 1) > rep.n_steps:
         st.session_state["step_k"] = rep.n_steps
     _step_panel(scene, rep)
+
+
+NOTES_H = 1e-5  # the h the notes suggest trying first
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def cached_gradcheck(scene: Scene, point: tuple[float, float]) -> GradCheckResult:
+    return gradient_check(scene.get_surface(), None, np.asarray(point))
+
+
+def gradcheck_view(scene: Scene) -> None:
+    """The notes' gradient check, run on this surface's exact gradient: relative error of
+    centered and one-sided differences against h, with the notes' thresholds."""
+    kinked = scene.surface in ("kink", "smooth_kink")
+    default = tuple(float(v) for v in (crease_point() if kinked else scene.start_point()))
+    c1, c2, c3 = st.columns([1, 1, 2], vertical_alignment="bottom")
+    x = c1.number_input("point x", value=default[0], format="%.7g", key="gc_x")
+    y = c2.number_input("point y", value=default[1], format="%.7g", key="gc_y")
+    if kinked:
+        c3.caption("The default point is 10⁻⁶ from the crease x = y/2: every h larger than "
+                   "that straddles the kink.")
+    result = cached_gradcheck(scene.surface_key(), (float(x), float(y)))
+    left, right = st.columns([3, 2], gap="medium")
+    left.plotly_chart(gradcheck_figure(result, show_model=not kinked), theme=None,
+                      key="gradcheck_chart")
+    i = result.index(NOTES_H)
+    h_best, e_best = result.best_centered
+    with right:
+        st.markdown(
+            f"At h = {result.hs[i]:.1e}: centered error **{result.centered_error[i]:.2e}** "
+            f"({verdict(result.centered_error[i])}), one-sided "
+            f"**{result.one_sided_error[i]:.2e}** ({verdict(result.one_sided_error[i])}).  \n"
+            f"Best centered h ≈ {h_best:.1e} (error {e_best:.1e}). Smaller h is not better: "
+            "below it, round-off (~ε/h) wins over the truncation error (~h²).")
+        st.dataframe([
+            {"": "analytic", "∂f/∂x": result.analytic[0], "∂f/∂y": result.analytic[1]},
+            {"": f"centered, h={result.hs[i]:.0e}", "∂f/∂x": result.centered[i, 0],
+             "∂f/∂y": result.centered[i, 1]},
+            {"": f"one-sided, h={result.hs[i]:.0e}", "∂f/∂x": result.one_sided[i, 0],
+             "∂f/∂y": result.one_sided[i, 1]},
+        ], hide_index=True, column_config={
+            "∂f/∂x": st.column_config.NumberColumn(format="%.10g"),
+            "∂f/∂y": st.column_config.NumberColumn(format="%.10g")})
+        if kinked and scene.surface == "kink":
+            st.info("Near a kink the numeric gradient averages the slopes on both sides, so "
+                    "the check fails although the code is right: the notes' warning about "
+                    "ReLU / max. Switch to the smooth valley to see it pass.")

@@ -13,7 +13,7 @@ from analysis.scene import VIEWS, Scene
 from ui import cached
 from ui.explore import basins_view, sweep_view
 from ui.exports import export_panel
-from ui.lessons import stepthrough_view
+from ui.lessons import gradcheck_view, stepthrough_view
 from ui.presentation import presentation_css, shortcuts
 from ui.sidebar import shared_lr_note, sidebar
 from ui.state import URL_WARNINGS, load_scene_from_url_once, share_url, write_scene_to_url
@@ -75,6 +75,9 @@ def _race_view(scene: Scene, entries: tuple[RaceEntry, ...], presenting: bool) -
         return
     if scene.view == "step":
         stepthrough_view(scene)
+        return
+    if scene.view == "gradcheck":
+        gradcheck_view(scene)
         return
     if scene.view == "3d":
         st.plotly_chart(cached.surface3d_figure(scene), theme=None, config=config,

@@ -11,6 +11,7 @@ import streamlit as st
 import optimizers
 from analysis.presets import PRESETS
 from analysis.scene import (
+    ALL_OPTIMIZERS,
     CUSTOM,
     DECAY_SETTINGS,
     DEFAULT_BOUNDS,
@@ -22,6 +23,7 @@ from analysis.scene import (
     surface_defaults,
 )
 from analysis.sweep import auto_tune, shared_lr_warning
+from analysis.urlstate import LINE_SEARCHES
 from surfaces import MAX_LENGTH, SURFACES, ExpressionError
 from ui.state import apply_scene, hp_key, set_hp
 from viz import theme
@@ -131,7 +133,7 @@ def _advanced_input(label: str, key: str, kind: str, **kwargs: Any) -> None:
     wkey = WIDGET_PREFIX + key
     if wkey not in st.session_state:
         st.session_state[wkey] = st.session_state.get(key)
-    widget = st.checkbox if kind == "bool" else st.number_input
+    widget = {"bool": st.checkbox, "choice": st.selectbox}.get(kind, st.number_input)
     widget(label, key=wkey, on_change=_sync, args=(key,), **kwargs)
 
 
@@ -145,6 +147,12 @@ def _overrides(names: Sequence[str]) -> tuple:
             out.append((name, "lr", float(state[hp_key(name, "lr")])))
         for param, default in optimizers.defaults(name).items():
             if param == "lr" or (param == "momentum" and name in MOMENTUM_DRIVEN):
+                continue
+            if param == "line_search_fn":
+                if state.get(hp_key(name, param)):
+                    out.append((name, param, state[hp_key(name, param)]))
+                continue
+            if default is None or callable(default):
                 continue
             if isinstance(default, tuple):
                 value = tuple(float(state.get(hp_key(name, param, i), d))
@@ -165,10 +173,18 @@ def advanced_widgets(container: Any, names: Sequence[str]) -> tuple:
                 shown = {k: v for k, v in optimizers.defaults(name).items()
                          if k != "lr" and not (k == "momentum" and name in MOMENTUM_DRIVEN)}
                 st.markdown(f"**{theme.label(name)}**")
-                _advanced_input("own lr (empty = the shared lr)", hp_key(name, "lr"), "float",
+                _advanced_input("step size lr (empty = 1, a full step)"
+                                if name in optimizers.SECOND_ORDER
+                                else "own lr (empty = the shared lr)", hp_key(name, "lr"), "float",
                                 min_value=1e-6, max_value=100.0, format="%g")
                 for param, default in shown.items():
-                    if isinstance(default, bool):
+                    if param == "line_search_fn":
+                        _advanced_input(param, hp_key(name, param), "choice",
+                                        options=[None, *LINE_SEARCHES],
+                                        format_func=lambda v: v or "none (fixed step)")
+                    elif default is None or callable(default):
+                        continue
+                    elif isinstance(default, bool):
                         _advanced_input(param, hp_key(name, param), "bool")
                     elif isinstance(default, tuple):
                         for i, col in enumerate(st.columns(len(default))):
@@ -213,7 +229,7 @@ def _auto_tune() -> None:
 
 
 def _clear_own_lrs() -> None:
-    for name in optimizers.OPTIMIZERS:
+    for name in ALL_OPTIMIZERS:
         set_hp(hp_key(name, "lr"), None)
 
 
@@ -250,7 +266,7 @@ def sidebar() -> Scene:
     # Inline KaTeX (not st.latex) so a long formula wraps at + and = in a narrow sidebar.
     sb.markdown(f"${surface.formula}$")
     sb.caption(surface.description)
-    chosen = tuple(sb.multiselect("Optimizers", list(optimizers.OPTIMIZERS),
+    chosen = tuple(sb.multiselect("Optimizers", list(ALL_OPTIMIZERS),
                                   format_func=theme.label, key="optimizers"))
     lr = log_select_slider(sb, "Learning rate (log scale)", LR_OPTIONS, "lr",
                            help="Shared by every optimizer without its own lr (Advanced).")

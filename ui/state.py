@@ -13,7 +13,7 @@ from urllib.parse import urlencode, urlsplit
 import streamlit as st
 
 import optimizers
-from analysis.scene import DECAY_SETTINGS, DEFAULT_FORMULA, Scene
+from analysis.scene import ALL_OPTIMIZERS, DECAY_SETTINGS, DEFAULT_FORMULA, Scene
 from analysis.urlstate import scene_from_query, scene_to_query
 
 URL_WARNINGS = "_url_warnings"
@@ -37,10 +37,12 @@ def scene_to_widgets(scene: Scene) -> dict[str, Any]:
     for kind, (_, _, default) in DECAY_SETTINGS.items():
         state[f"decay_{kind}"] = scene.decay if kind == scene.schedule else default
     overrides = {(n, p): v for n, p, v in scene.overrides}
-    for name in optimizers.OPTIMIZERS:
+    for name in ALL_OPTIMIZERS:
         for param, default in optimizers.defaults(name).items():
-            if param == "lr":  # empty unless this optimizer has its own lr
+            if param in ("lr", "line_search_fn"):  # empty unless set
                 state[hp_key(name, param)] = overrides.get((name, param))
+                continue
+            if default is None or callable(default):  # L-BFGS's value_fn / grad_fn
                 continue
             value = overrides.get((name, param), default)
             if isinstance(default, tuple):
