@@ -61,6 +61,14 @@ _PRESETS = (
         "s=rosenbrock&opt=sgd,adam&lr=0.003&n=1000&hp=adam.lr=0.03",
     ),
     Preset(
+        "newton_saddle", "Newton vs saddle-free Newton",
+        "Near a saddle the Hessian has a negative eigenvalue. Plain Newton divides by it and "
+        "so walks uphill along that direction: it jumps straight onto the saddle and stays. "
+        "Saddle-free Newton uses |H| (Dauphin et al. 2014) and escapes to a minimum; "
+        "gradient descent escapes too, slowly.",
+        "s=saddle_escape&opt=sgd,newton,saddle_free_newton&lr=0.05&n=60",
+    ),
+    Preset(
         "annealing_step", "Annealing 1/3: step decay",
         "Noisy gradients on the bowl: a constant lr keeps jittering around the minimum. "
         "Halving lr every 50 steps settles it in stages (see the loss panel's plateaus). "

@@ -272,3 +272,9 @@ def test_gradient_check_view_fails_near_the_kink_and_passes_on_the_smooth_valley
     at = app_with_query(s="smooth_kink", view="gradcheck")
     assert not at.exception, at.exception
     assert any("centered error" in m.value and "(good)" in m.value for m in at.markdown)
+
+
+def test_theory_rates_next_to_the_race_on_a_quadratic():
+    at = app_with_query(s="ravine", opt="sgd,momentum", lr="0.03", n="200")
+    note = next(c.value for c in at.caption if "Linear rate" in c.value)
+    assert "SGD: predicted" in note and "Momentum: predicted" in note

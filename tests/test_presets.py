@@ -48,3 +48,14 @@ def test_smooth_valley_settles_where_the_kink_rattles():
     kink, smooth = outcome("kink"), outcome("smooth_kink")
     assert kink["sgd"].steps_to_tolerance == -1
     assert smooth["sgd"].steps_to_tolerance > 0
+
+
+def test_newton_is_attracted_to_the_saddle_saddle_free_newton_is_not():
+    scene = PRESETS["newton_saddle"].scene()
+    surface = scene.get_surface()
+    entries = {e.name: e for e in race(surface, scene.optimizer_specs(), scene.start_point(),
+                                       scene.steps)}
+    saddle = surface.saddles[0]
+    assert abs(entries["newton"].points[-1] - saddle).max() < 1e-6
+    final = entries["saddle_free_newton"].points[-1]
+    assert min(abs(surface.minima - final).max(axis=1)) < 1e-6

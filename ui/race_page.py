@@ -6,7 +6,7 @@ from dataclasses import replace
 
 import streamlit as st
 
-from analysis import summarize
+from analysis import quadratic_theory, summarize
 from analysis.presets import PRESETS
 from analysis.race import RaceEntry
 from analysis.scene import VIEWS, Scene
@@ -43,6 +43,27 @@ def results_table(scene: Scene, entries: tuple[RaceEntry, ...]) -> None:
                        "distance to nearest minimum": st.column_config.NumberColumn(format="%.3g"),
                        "lr": st.column_config.NumberColumn(format="%g")},
     )
+
+
+def theory_note(scene: Scene, entries: tuple[RaceEntry, ...]) -> None:
+    """On a quadratic, the linear convergence rate theory predicts for SGD / heavy ball next
+    to the rate measured on the path (as in "Why Momentum Really Works")."""
+    theory = quadratic_theory(scene.get_surface())
+    if theory is None or scene.schedule != "constant" or scene.noise:
+        return
+    parts = []
+    for e in entries:
+        hp = e.hparams
+        plain = e.name in ("sgd", "momentum") and not hp.get("nesterov") \
+            and not hp.get("dampening") and not hp.get("weight_decay")
+        if plain and not e.diverged:
+            predicted, measured = theory.rates(hp["lr"], hp.get("momentum", 0.0), e.points)
+            parts.append(f"{theme.label(e.name)}: predicted {predicted:.4f}, "
+                         f"measured {measured:.4f} per step")
+    if parts:
+        st.caption(f"Linear rate on this quadratic (κ = {theory.kappa:.3g}) — "
+                   + "; ".join(parts) + ". Theory: the largest |eigenvalue| of the "
+                   "heavy-ball iteration over the Hessian's eigenvalues.")
 
 
 def _header(scene: Scene) -> Scene:
@@ -122,4 +143,5 @@ def race_page() -> None:
     shortcuts()
     if not presenting:
         results_table(scene, entries)
+        theory_note(scene, entries)
         export_panel(scene, entries)
