@@ -17,8 +17,26 @@ from analysis.race import OptimizerSpec
 from surfaces import SURFACES, Surface
 
 CUSTOM = "custom"
+NETWORK = "network"
 DEFAULT_FORMULA = "(1 - x)**2 + 100*(y - x**2)**2"
 DEFAULT_BOUNDS = (-3.0, 3.0, -3.0, 3.0)
+
+
+@functools.lru_cache(maxsize=1)
+def network_surface() -> Surface:
+    """A real network's loss: the 2-3-1 ReLU net of the network lab, trained for 2000 Adam
+    steps from seed 0 (it ends in the "valley" local minimum), sliced along two random
+    filter-normalized directions through its weights (Li et al., 2018). Exact gradient and
+    Hessian. Trained once per process (about a second)."""
+    import numpy as np
+
+    import netlab
+
+    data = netlab.make_data(np.random.default_rng(0), 128)
+    trained = netlab.train(netlab.init_params([0], 3), data, "relu",
+                           optimizers.make("adam", lr=0.01), steps=2000)
+    return netlab.landscape_surface(trained.params[0], data, "relu", np.random.default_rng(0),
+                                    span=1.0, name=NETWORK)
 
 
 @functools.lru_cache(maxsize=64)
@@ -91,6 +109,7 @@ SURFACE_DEFAULTS = MappingProxyType({
     "plateau": SurfaceDefaults(0.1, 300),
     "kink": SurfaceDefaults(0.05, 200),
     "smooth_kink": SurfaceDefaults(0.05, 200),
+    "network": SurfaceDefaults(0.03, 200),
 })
 FALLBACK_DEFAULTS = SurfaceDefaults(0.01, 300)
 
@@ -133,6 +152,8 @@ class Scene:
     def get_surface(self) -> Surface:
         if self.surface == CUSTOM:
             return custom_surface(self.formula, self.bounds)
+        if self.surface == NETWORK:
+            return network_surface()
         return SURFACES[self.surface]
 
     def surface_key(self) -> Scene:

@@ -21,6 +21,7 @@ from analysis.scene import (
     DECAY_SETTINGS,
     LR_RANGE,
     MOMENTUM_RANGE,
+    NETWORK,
     NOISE_RANGE,
     SCHEDULE_LABELS,
     STEPS_RANGE,
@@ -95,7 +96,7 @@ def _int(text: str, lo: int, hi: int) -> int:
 
 
 def _surface(text: str) -> str:
-    if text not in SURFACES and text != CUSTOM:
+    if text not in SURFACES and text not in (CUSTOM, NETWORK):
         raise ParamError(f"unknown surface {text!r}")
     return text
 

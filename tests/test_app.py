@@ -278,3 +278,9 @@ def test_theory_rates_next_to_the_race_on_a_quadratic():
     at = app_with_query(s="ravine", opt="sgd,momentum", lr="0.03", n="200")
     note = next(c.value for c in at.caption if "Linear rate" in c.value)
     assert "SGD: predicted" in note and "Momentum: predicted" in note
+
+
+def test_a_real_networks_loss_landscape_races():
+    at = app_with_query(s="network", opt="sgd,adam", n="50")
+    assert not at.warning, [w.value for w in at.warning]
+    assert set(race_paths(at)) == {"sgd", "adam"}

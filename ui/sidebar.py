@@ -17,6 +17,7 @@ from analysis.scene import (
     DEFAULT_BOUNDS,
     DEFAULT_FORMULA,
     MOMENTUM_DRIVEN,
+    NETWORK,
     SCHEDULE_LABELS,
     STEPS_RANGE,
     Scene,
@@ -55,7 +56,8 @@ def _on_surface_change() -> None:
         scene = _custom_scene()
         st.session_state["start_x"], st.session_state["start_y"] = scene.get_surface().start
     else:
-        st.session_state["start_x"], st.session_state["start_y"] = SURFACES[name].start
+        st.session_state["start_x"], st.session_state["start_y"] = \
+            Scene(surface=name).get_surface().start
 
 
 def _custom_scene() -> Scene:
@@ -198,6 +200,8 @@ def advanced_widgets(container: Any, names: Sequence[str]) -> tuple:
     return _overrides(names)
 
 
+SURFACE_LABELS = {**{n: s.title for n, s in SURFACES.items()},
+                  NETWORK: "A real network's loss (2-3-1 ReLU)", CUSTOM: "Your own formula…"}
 TUNED_KEY = "_tuned_lrs"
 WIDGET_PREFIX = "w_"
 LAST_GOOD = "_last_good_formula"
@@ -258,11 +262,10 @@ def preset_widgets(container: Any) -> None:
 def sidebar() -> Scene:
     sb = st.sidebar
     preset_widgets(sb)
-    name = sb.selectbox("Surface", [*SURFACES, CUSTOM], key="surface",
-                        format_func=lambda n: "Your own formula…" if n == CUSTOM
-                        else SURFACES[n].title, on_change=_on_surface_change)
+    name = sb.selectbox("Surface", [*SURFACES, NETWORK, CUSTOM], key="surface",
+                        format_func=SURFACE_LABELS.get, on_change=_on_surface_change)
     custom = custom_widgets(sb) if name == CUSTOM else None
-    surface = custom.get_surface() if custom else SURFACES[name]
+    surface = custom.get_surface() if custom else Scene(surface=name).get_surface()
     # Inline KaTeX (not st.latex) so a long formula wraps at + and = in a narrow sidebar.
     sb.markdown(f"${surface.formula}$")
     sb.caption(surface.description)
