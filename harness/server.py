@@ -9,7 +9,7 @@ import subprocess
 import sys
 import time
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -32,9 +32,13 @@ class Server:
         return self.log_path.read_text(encoding="utf-8", errors="replace")
 
 
-def wait_healthy(url: str, timeout: float = 60.0) -> None:
+def wait_healthy(url: str, timeout: float = 60.0,
+                 process: subprocess.Popen | None = None) -> None:
+    """Poll ``url``/_stcore/health until it answers 200; give up early if ``process`` exits."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
+        if process is not None and process.poll() is not None:
+            raise RuntimeError(f"server process exited with code {process.returncode}")
         with contextlib.suppress(OSError), urllib.request.urlopen(
             f"{url}/_stcore/health", timeout=2
         ) as r:
@@ -47,9 +51,12 @@ def wait_healthy(url: str, timeout: float = 60.0) -> None:
 @contextlib.contextmanager
 def streamlit_server(
     script: str | Path = "app.py", log_path: Path | None = None, port: int | None = None,
-    extra_args: tuple[str, ...] = (),
+    extra_args: tuple[str, ...] = (), env: Mapping[str, str] | None = None,
 ) -> Iterator[Server]:
-    """Run ``streamlit run script`` on 127.0.0.1 until the block ends."""
+    """Run ``streamlit run script`` on 127.0.0.1 until the block ends.
+
+    ``env`` adds environment variables (e.g. ``STREAMLIT_SERVER_COOKIE_SECRET``, which
+    Streamlit refuses as a command-line flag)."""
     port = port or free_port()
     log_path = log_path or Path(os.environ.get("TMPDIR", "/tmp")) / f"streamlit-{port}.log"
     cmd = [
@@ -59,10 +66,15 @@ def streamlit_server(
         "--server.fileWatcherType", "none", *extra_args,
     ]
     with open(log_path, "w", encoding="utf-8") as log:
-        proc = subprocess.Popen(cmd, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
+        proc = subprocess.Popen(cmd, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
+                                env={**os.environ, **env} if env else None)
     url = f"http://127.0.0.1:{port}"
     try:
-        wait_healthy(url)
+        try:
+            wait_healthy(url, process=proc)
+        except RuntimeError as err:
+            tail = log_path.read_text(encoding="utf-8", errors="replace")[-2000:]
+            raise RuntimeError(f"{err}; log {log_path}:\n{tail}") from None
         yield Server(url=url, process=proc, log_path=log_path)
     finally:
         proc.terminate()
@@ -70,3 +82,19 @@ def streamlit_server(
             proc.wait(timeout=10)
         except subprocess.TimeoutExpired:
             proc.kill()
+
+
+def rss_mb(pid: int) -> float:
+    """Resident memory of process ``pid`` in MB (VmRSS from /proc; Linux only)."""
+    with open(f"/proc/{pid}/status", encoding="ascii") as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    raise ValueError(f"no VmRSS for pid {pid}")
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds used so far by process ``pid`` (from /proc/<pid>/stat)."""
+    with open(f"/proc/{pid}/stat", encoding="ascii") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")

@@ -94,16 +94,24 @@ class StreamlitSession:
     @classmethod
     @contextlib.asynccontextmanager
     async def connect(cls, url: str, query_string: str = "", cookie: str | None = None,
-                      timeout: float = 60.0) -> AsyncIterator[StreamlitSession]:
-        """Open ``/_stcore/stream`` on the server at ``url`` (http://host:port)."""
+                      timeout: float = 60.0, resume: str | None = None,
+                      ) -> AsyncIterator[StreamlitSession]:
+        """Open ``/_stcore/stream`` on the server at ``url`` (http://host:port).
+
+        ``cookie`` is sent as the Cookie header (a balancer's sticky cookie). ``resume`` is a
+        session id to reconnect to, as the frontend does after a dropped connection: the
+        subprotocol list is then ``streamlit, <xsrf token>, <session id>`` (we have no xsrf
+        token; Streamlit only needs it for authenticated users)."""
         from websockets.asyncio.client import connect
 
         parts = urlsplit(url)
         headers = {"Cookie": cookie} if cookie else {}
         ws_url = f"ws://{parts.netloc}{parts.path.rstrip('/')}/_stcore/stream"
-        async with connect(ws_url, subprotocols=["streamlit"], additional_headers=headers,
+        protocols = ["streamlit", "-", resume] if resume else ["streamlit"]
+        async with connect(ws_url, subprotocols=protocols,  # type: ignore[arg-type]
+                           additional_headers=headers,
                            max_size=None, open_timeout=timeout,
-                           origin=f"http://{parts.netloc}") as ws:  # type: ignore[arg-type]
+                           origin=f"http://{parts.netloc}") as ws:
             yield cls(ws, query_string=query_string, timeout=timeout)
 
     def widget_id(self, label: str | None = None, key: str | None = None) -> str:

@@ -1,0 +1,297 @@
+"""End-to-end: ``streamlit run app.py`` driven in Debian's headless Chromium through Playwright.
+
+One server and one browser context for the module (pages share the HTTP cache, so only the first
+page pays for the 4.7 MB Plotly bundle); one page open at a time. Each test leaves a screenshot
+in ``artifacts/e2e/<test>.png`` (gitignored), the server log is kept in
+``artifacts/e2e/server.log``. Without Chromium or Playwright the tests skip with the reason;
+``REQUIRE_E2E=1`` (set by ``.ci/run``) turns that skip into a failure.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+
+from harness.browser import (
+    chromium,
+    chromium_missing_reason,
+    error_elements,
+    plot_signature,
+    skip_or_fail,
+    wait_for_charts,
+    wait_idle,
+)
+from harness.server import Server, streamlit_server
+from tests.conftest import ROOT
+
+pytestmark = [pytest.mark.e2e, pytest.mark.filterwarnings("ignore::DeprecationWarning")]
+
+ARTIFACTS = ROOT / "artifacts" / "e2e"
+LR_LABEL = "Learning rate (log scale)"
+CHANGE_TIMEOUT_MS = 60_000
+CHART = ".js-plotly-plot"
+
+
+# -- fixtures ------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def server() -> Iterator[Server]:
+    skip_or_fail(chromium_missing_reason())
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    with streamlit_server("app.py", log_path=ARTIFACTS / "server.log") as running:
+        yield running
+
+
+@pytest.fixture(scope="module")
+def context(server: Server) -> Iterator[Any]:
+    with chromium() as browser:
+        ctx = browser.new_context(viewport={"width": 1280, "height": 800}, accept_downloads=True)
+        ctx.set_default_timeout(CHANGE_TIMEOUT_MS)
+        yield ctx
+        ctx.close()
+
+
+@pytest.fixture
+def page(context: Any, request: pytest.FixtureRequest) -> Iterator[Any]:
+    """A fresh tab (a new Streamlit session); screenshot saved when the test ends."""
+    tab = context.new_page()
+    yield tab
+    try:
+        tab.screenshot(path=str(ARTIFACTS / f"{request.node.name}.png"), full_page=True)
+    finally:
+        tab.close()
+
+
+def open_app(page: Any, server: Server, query: str = "") -> None:
+    page.goto(f"{server.url}/{'?' + query if query else ''}")
+    wait_for_charts(page)
+    assert error_elements(page) == []
+
+
+# -- helpers -------------------------------------------------------------------------------
+
+
+def lr_slider(page: Any) -> Any:
+    return page.locator(f'[data-testid="stSlider"]:has-text("{LR_LABEL}") '
+                        'input[type="range"]').first
+
+
+def query_of(page: Any) -> dict[str, str]:
+    return {k: v[-1] for k, v in parse_qs(urlsplit(page.url).query).items()}
+
+
+def wait_changed(page: Any, js: str, before: Any, timeout_ms: int = CHANGE_TIMEOUT_MS) -> None:
+    """Wait until ``js`` (a function expression) returns something other than ``before``,
+    then until the script run has finished."""
+    page.wait_for_function(f"(old) => JSON.stringify(({js})()) !== JSON.stringify(old)",
+                           arg=before, polling="raf", timeout=timeout_ms)
+    wait_idle(page)
+
+
+SIGNATURE_JS = """() => Array.from(document.querySelectorAll('.js-plotly-plot'))
+  .map(gd => Array.from(gd.querySelectorAll('.scatterlayer path.js-line'))
+     .map(p => p.getAttribute('d') || '').join('|')).join('#')"""
+
+# Where the "now" markers (the animation's current positions) are, per Plotly's own data.
+NOW_JS = """() => { const gd = document.querySelector('.js-plotly-plot');
+  return gd._fullData.filter(t => t.name === 'now')
+    .map(t => Array.from(t.x || []).concat(Array.from(t.y || []))); }"""
+
+SLIDER_TEXT_JS = """() => Array.from(document.querySelectorAll(
+  '.js-plotly-plot .slider-group .slider-label')).map(e => e.textContent)"""
+
+
+def data_to_page(page: Any, x: float, y: float) -> tuple[float, float]:
+    """Page pixels of data point (x, y) on the map's axes (xaxis/yaxis of the main figure)."""
+    return page.evaluate("""([x, y]) => {
+        const gd = document.querySelector('.js-plotly-plot');
+        const box = gd.getBoundingClientRect(), L = gd._fullLayout;
+        return [box.left + L.xaxis._offset + L.xaxis.d2p(x),
+                box.top + L.yaxis._offset + L.yaxis.d2p(y)]; }""", [x, y])
+
+
+# -- tests ---------------------------------------------------------------------------------
+
+
+def test_page_loads_with_a_chart_and_no_error(page, server):
+    open_app(page, server)
+    assert page.locator(CHART).count() == 1  # one figure: map + loss panel
+    # The contour map: a contour trace, or a pre-rendered background image of it.
+    background = f"{CHART} .contourlayer path, {CHART} .imagelayer image, {CHART} g.contour"
+    assert page.locator(background).count() > 0, "no contour map drawn"
+    assert page.locator(f"{CHART} .scatterlayer path.js-line").count() >= 5, "no paths drawn"
+    assert page.locator('[data-testid="stAlert"]').count() == 0, "unexpected alert"
+
+
+def test_lr_slider_changes_the_chart(page, server):
+    open_app(page, server)
+    before = plot_signature(page)
+    slider = lr_slider(page)
+    slider.focus()
+    slider.press("ArrowRight")
+    wait_changed(page, SIGNATURE_JS, before)
+    assert plot_signature(page) != before
+    assert error_elements(page) == []
+    assert "lr" in query_of(page), "the new lr is in the shareable URL"
+
+
+def test_play_advances_the_animation(page, server):
+    open_app(page, server)
+    now_before = page.evaluate(NOW_JS)
+    text_before = page.evaluate(SLIDER_TEXT_JS)
+    assert now_before, "no 'now' markers trace"
+    page.locator(".updatemenu-button", has_text="▶ Play").first.click()
+    wait_changed(page, NOW_JS, now_before, timeout_ms=10_000)
+    page.wait_for_timeout(500)
+    assert page.evaluate(NOW_JS) != now_before
+    assert page.evaluate(SLIDER_TEXT_JS) != text_before, "the 'step N' label did not move"
+    assert re.search(r"step \d+", " ".join(page.evaluate(SLIDER_TEXT_JS)))
+
+
+def test_shared_url_restores_its_scene(page, server):
+    open_app(page, server, "s=bowl&opt=sgd,adam&lr=0.05")
+    assert page.get_by_role("combobox", name="Surface").input_value() == "Bowl"
+    chosen = page.locator('[data-testid="stMultiSelect"]').first.inner_text()
+    assert "SGD" in chosen and "Adam" in chosen and "Momentum" not in chosen
+    thumb = page.locator('[data-testid="stSlider"]', has_text=LR_LABEL).locator(
+        '[data-testid="stSliderThumbValue"]').inner_text()
+    assert thumb == "0.05"
+    names = page.evaluate("() => document.querySelector('.js-plotly-plot')._fullData"
+                          ".map(t => t.name)")
+    assert any("SGD" in n for n in names) and any("Adam" in n for n in names)
+    assert not any("RMSprop" in n for n in names)
+    assert query_of(page) == {"s": "bowl", "opt": "sgd,adam", "lr": "0.05"}
+
+
+def test_a_bad_url_parameter_is_named_in_a_warning(page, server):
+    open_app(page, server, "s=bowl&lr=abc")
+    alerts = page.locator('[data-testid="stAlert"]', has_text="URL parameter 'lr'")
+    assert alerts.count() == 1
+    assert page.get_by_role("combobox", name="Surface").input_value() == "Bowl"
+
+
+def test_clicking_the_map_sets_the_start(page, server):
+    import numpy as np
+
+    from surfaces import SURFACES
+
+    open_app(page, server, "s=bowl")
+    page.locator(".st-key-pick_start label").first.click()
+    page.wait_for_selector(".st-key-race_chart_click .js-plotly-plot .scatterlayer")
+    wait_idle(page)
+    (x0, x1), (y0, y1) = SURFACES["bowl"].bounds
+    xs, ys = np.linspace(x0, x1, 31), np.linspace(y0, y1, 31)
+    # A grid point away from the paths (they run from the default start to the minimum).
+    target = (float(xs[27]), float(ys[3]))
+    before = page.get_by_label("start x").input_value()
+    px, py = data_to_page(page, *target)
+    page.mouse.move(px, py)
+    page.mouse.click(px, py)
+    page.wait_for_function("(old) => document.querySelector('.st-key-start_x input').value "
+                           "!== old", arg=before)
+    wait_idle(page)
+    got = (float(page.get_by_label("start x").input_value()),
+           float(page.get_by_label("start y").input_value()))
+    assert got == pytest.approx(target, abs=1e-3)
+    assert error_elements(page) == []
+
+
+def test_a_lecture_preset_loads_its_scene(page, server):
+    from analysis.presets import PRESETS
+    from surfaces import SURFACES
+
+    preset = PRESETS["momentum_ravine"]
+    scene = preset.scene()
+    open_app(page, server)  # Rosenbrock by default
+    button = page.locator(f".st-key-preset_{preset.name} button")
+    if not button.is_visible():
+        page.locator('[data-testid="stExpander"] summary', has_text="Lecture presets").click()
+    before = plot_signature(page)
+    button.click()
+    wait_changed(page, SIGNATURE_JS, before)
+    surface = page.get_by_role("combobox", name="Surface").input_value()
+    assert surface == SURFACES[scene.surface].title
+    info = page.locator('[data-testid="stAlert"]', has_text=preset.title)
+    info.wait_for()
+    assert query_of(page).get("s") == scene.surface
+    assert error_elements(page) == []
+
+
+def test_gif_export_downloads_a_gif(page, server):
+    open_app(page, server, "s=bowl&opt=sgd,adam&n=60")
+    page.locator('[data-testid="stExpander"] summary', has_text="Export for slides").click()
+    page.get_by_role("button", name="Render GIF").click()
+    download_button = page.locator('[data-testid="stDownloadButton"]', has_text="Download GIF")
+    download_button.wait_for(timeout=120_000)
+    with page.expect_download() as info:
+        download_button.locator("button").click()
+    data = Path(info.value.path()).read_bytes()
+    (ARTIFACTS / "export.gif").write_bytes(data)
+    assert data[:6] == b"GIF89a"
+    assert len(data) > 1000
+
+
+def test_protocol_client_matches_the_browser(page, server):
+    """benchmarks/load.py's client (harness.wsclient) sends what the browser sends: the lr
+    change is a ``string_array_value`` holding the option's label, and the chart the server
+    sends back for the same change is byte-for-byte the chart the browser got."""
+    from streamlit.proto.BackMsg_pb2 import BackMsg
+    from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+
+    from harness.wsclient import StreamlitSession
+
+    sent: list[bytes] = []
+    received: list[bytes] = []
+
+    def on_ws(ws: Any) -> None:
+        ws.on("framesent", lambda p: sent.append(p if isinstance(p, bytes) else p.encode()))
+        ws.on("framereceived", lambda p: received.append(p if isinstance(p, bytes) else b""))
+
+    page.on("websocket", on_ws)
+    open_app(page, server, "s=bowl")
+    n_received = len(received)
+    before = plot_signature(page)
+    slider = lr_slider(page)
+    slider.focus()
+    slider.press("ArrowRight")
+    wait_changed(page, SIGNATURE_JS, before)
+    change = BackMsg.FromString(sent[-1]).rerun_script
+    lr_states = [w for w in change.widget_states.widgets if w.id.endswith("-lr")]
+    assert len(lr_states) == 1 and lr_states[0].WhichOneof("value") == "string_array_value"
+    browser_label = lr_states[0].string_array_value.data[0]
+    browser_charts = [m.delta.new_element.plotly_chart.spec
+                      for m in map(ForwardMsg.FromString, received[n_received:])
+                      if m.WhichOneof("type") == "delta"
+                      and m.delta.new_element.WhichOneof("type") == "plotly_chart"]
+    assert browser_charts, "the browser received no chart for the change"
+
+    async def protocol() -> tuple[str, list[str], str]:
+        async with StreamlitSession.connect(server.url, query_string="s=bowl") as s:
+            first = await s.rerun()
+            assert first.ok, first
+            run = await s.set_select_slider(LR_LABEL, +1)
+            assert run.ok, run
+            wid = s.widget_id(label=LR_LABEL)
+            return s.sent[wid].string_array_value.data[0], s.charts, s.query_string
+
+    # Playwright's sync API runs an event loop in this thread: use another one.
+    with ThreadPoolExecutor(1) as pool:
+        label, charts, query = pool.submit(asyncio.run, protocol()).result(timeout=120)
+    assert label == browser_label
+    assert charts == browser_charts
+    assert f"lr={label}" in query
+
+
+def test_server_log_has_no_traceback(server):
+    """Last: everything the tests above did left no traceback in the server's log."""
+    log = server.log()
+    assert "Traceback" not in log, log[-3000:]
+    assert "Uncaught app exception" not in log
