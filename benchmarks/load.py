@@ -198,9 +198,10 @@ def browser_changes(url: str, stop: threading.Event, out: list[float]) -> None:
 
 
 @contextlib.contextmanager
-def servers(script: str, replicas: int, gc_off: bool) -> Iterator[tuple[str, list[int], bool]]:
+def servers(script: str, replicas: int, gc_off: bool, server_args: Sequence[str] = (),
+            ) -> Iterator[tuple[str, list[int], bool]]:
     """Yield (url, server pids, behind_balancer): one server, or replicas behind nginx."""
-    extra = ("--runner.postScriptGC", "false") if gc_off else ()
+    extra = (*(("--runner.postScriptGC", "false") if gc_off else ()), *server_args)
     if replicas <= 1:
         with streamlit_server(script, extra_args=extra) as server:
             yield server.url, [server.process.pid], False
@@ -225,7 +226,8 @@ def load(args: argparse.Namespace) -> list[tuple[int, StepResult]]:
     deadline = time.monotonic() + args.time_limit
     rows: list[tuple[int, StepResult]] = []
     starts = Starts()
-    with servers(args.script, args.replicas, args.gc_off) as (url, pids, balanced):
+    with servers(args.script, args.replicas, args.gc_off, args.server_arg) as (url, pids,
+                                                                               balanced):
         warm(url)
         for round_ in range(1, args.rounds + 1):
             for n in args.sessions:
@@ -360,6 +362,9 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--moves", type=int, default=10, help="slider moves for --latency")
     parser.add_argument("--gc-off", action="store_true",
                         help="run servers with --runner.postScriptGC false")
+    parser.add_argument("--server-arg", action="append", default=[], metavar="ARG",
+                        help="extra `streamlit run` argument (repeat), e.g. "
+                             "--server-arg=--server.disconnectedSessionTTL=10")
     args = parser.parse_args(argv)
     if args.changes > 40 or max(args.sessions) > 200:
         parser.error("bounded on purpose: at most 40 changes per session and 200 sessions")
@@ -371,7 +376,7 @@ def main(argv: Sequence[str] | None = None) -> None:
             else "one streamlit process")
     print(f"\n{mode}; {args.changes} lr changes per session; think time "
           f"{args.think:g} s; postScriptGC {'off' if args.gc_off else 'on'}; RSS summed over "
-          "replicas\n")
+          f"replicas{'; ' + ' '.join(args.server_arg) if args.server_arg else ''}\n")
     print(load_table(rows, args))
 
 
