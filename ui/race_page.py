@@ -20,6 +20,9 @@ from ui.state import URL_WARNINGS, load_scene_from_url_once, share_url, write_sc
 from viz import theme
 
 TOLERANCE = 1e-3
+# Views with their own controls; the race and 3D views are drawn in _race_view itself.
+OTHER_VIEWS = {"sweep": sweep_view, "basins": basins_view, "step": stepthrough_view,
+               "gradcheck": gradcheck_view}
 
 
 def _on_map_click() -> None:
@@ -88,17 +91,9 @@ def _header(scene: Scene) -> Scene:
 def _race_view(scene: Scene, entries: tuple[RaceEntry, ...], presenting: bool) -> None:
     config = {"displaylogo": False, "toImageButtonOptions": {
         "format": "png", "scale": 3, "filename": f"descent-{scene.surface}"}}
-    if scene.view == "sweep":
-        sweep_view(scene)
-        return
-    if scene.view == "basins":
-        basins_view(scene)
-        return
-    if scene.view == "step":
-        stepthrough_view(scene)
-        return
-    if scene.view == "gradcheck":
-        gradcheck_view(scene)
+    other_view = OTHER_VIEWS.get(scene.view)
+    if other_view is not None:
+        other_view(scene)
         return
     if scene.view == "3d":
         st.plotly_chart(cached.surface3d_figure(scene), theme=None, config=config,
