@@ -5,7 +5,7 @@
     python benchmarks/load.py --replicas 2          # 2 replicas behind nginx (deploy/)
     python benchmarks/load.py --browser             # + one real Chromium tab measured under load
     python benchmarks/load.py --latency             # slider->screen: app vs minimal page, ratio
-    python benchmarks/load.py --gc-off              # servers run with runner.postScriptGC=false
+    python benchmarks/load.py --gc-on               # Streamlit's default postScriptGC=true
 
 Every session is a protocol-level client (``harness.wsclient``: Streamlit's websocket
 ``/_stcore/stream``, protobuf BackMsg/ForwardMsg, what the browser sends). Each session loads
@@ -26,7 +26,9 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import math
 import random
+import signal
 import statistics
 import sys
 import threading
@@ -72,7 +74,7 @@ def pct(values: Sequence[float], q: float) -> float:
     if not values:
         return float("nan")
     ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, max(0, round(q * len(ordered) + 0.5) - 1))]
+    return ordered[min(len(ordered) - 1, max(0, math.ceil(q * len(ordered)) - 1))]
 
 
 class Starts:
@@ -85,7 +87,7 @@ class Starts:
     def take(self, base: float) -> float:
         with self._lock:
             self._next += 1
-            return round(base + 0.001 * self._next, 3)
+            return round(base + 0.001 * (self._next % 1000), 3)
 
 
 async def one_session(url: str, changes: int, think: float, starts: Starts,
@@ -198,10 +200,10 @@ def browser_changes(url: str, stop: threading.Event, out: list[float]) -> None:
 
 
 @contextlib.contextmanager
-def servers(script: str, replicas: int, gc_off: bool, server_args: Sequence[str] = (),
+def servers(script: str, replicas: int, gc_on: bool, server_args: Sequence[str] = (),
             ) -> Iterator[tuple[str, list[int], bool]]:
     """Yield (url, server pids, behind_balancer): one server, or replicas behind nginx."""
-    extra = (*(("--runner.postScriptGC", "false") if gc_off else ()), *server_args)
+    extra = (*(("--runner.postScriptGC", "true") if gc_on else ()), *server_args)
     if replicas <= 1:
         with streamlit_server(script, extra_args=extra) as server:
             yield server.url, [server.process.pid], False
@@ -226,7 +228,7 @@ def load(args: argparse.Namespace) -> list[tuple[int, StepResult]]:
     deadline = time.monotonic() + args.time_limit
     rows: list[tuple[int, StepResult]] = []
     starts = Starts()
-    with servers(args.script, args.replicas, args.gc_off, args.server_arg) as (url, pids,
+    with servers(args.script, args.replicas, args.gc_on, args.server_arg) as (url, pids,
                                                                                balanced):
         warm(url)
         for round_ in range(1, args.rounds + 1):
@@ -321,7 +323,7 @@ def latency(args: argparse.Namespace) -> str:
     rows = []
     with chromium() as browser:
         for name, script, label in pages:
-            extra = ("--runner.postScriptGC", "false") if args.gc_off else ()
+            extra = ("--runner.postScriptGC", "true") if args.gc_on else ()
             with streamlit_server(script, extra_args=extra) as server:
                 page = browser.new_page()
                 page.goto(server.url)
@@ -360,12 +362,15 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--latency", action="store_true",
                         help="only the browser latency comparison (app vs minimal page)")
     parser.add_argument("--moves", type=int, default=10, help="slider moves for --latency")
-    parser.add_argument("--gc-off", action="store_true",
-                        help="run servers with --runner.postScriptGC false")
+    parser.add_argument("--gc-on", action="store_true",
+                        help="run servers with Streamlit's default --runner.postScriptGC true "
+                             "(the app's config turns it off)")
     parser.add_argument("--server-arg", action="append", default=[], metavar="ARG",
                         help="extra `streamlit run` argument (repeat), e.g. "
                              "--server-arg=--server.disconnectedSessionTTL=10")
     args = parser.parse_args(argv)
+    # `kill` stops the servers too (the context managers run), not only this process.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))
     if args.changes > 40 or max(args.sessions) > 200:
         parser.error("bounded on purpose: at most 40 changes per session and 200 sessions")
     if args.latency:
@@ -375,7 +380,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     mode = (f"{args.replicas} replicas behind nginx" if args.replicas > 1
             else "one streamlit process")
     print(f"\n{mode}; {args.changes} lr changes per session; think time "
-          f"{args.think:g} s; postScriptGC {'off' if args.gc_off else 'on'}; RSS summed over "
+          f"{args.think:g} s; postScriptGC {'on' if args.gc_on else 'off'}; RSS summed over "
           f"replicas{'; ' + ' '.join(args.server_arg) if args.server_arg else ''}\n")
     print(load_table(rows, args))
 

@@ -18,6 +18,7 @@ import contextlib
 import os
 import secrets
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -65,7 +66,7 @@ def nginx_binary() -> str | None:
 def nginx_missing_reason() -> str | None:
     """Why the balancer cannot run here, or None when it can."""
     if nginx_binary() is None:
-        return "nginx is not installed (apt-get install -y nginx-light, or nginx)"
+        return "nginx is not installed (apt-get install -y nginx)"
     return None
 
 
@@ -208,13 +209,18 @@ def main(argv: Sequence[str] | None = None) -> None:
                         help="streamlit processes (default: one per core)")
     parser.add_argument("--port", type=int, default=8600, help="nginx port on 127.0.0.1")
     parser.add_argument("--script", default="app.py")
-    parser.add_argument("--no-gc", action="store_true",
-                        help="pass --runner.postScriptGC false to the replicas")
+    parser.add_argument("--keep-gc", action="store_true",
+                        help="run Streamlit's gc.collect() after every run (the app's "
+                             ".streamlit/config.toml turns it off: half the CPU per rerun, "
+                             "see docs/scale.md)")
     args = parser.parse_args(argv)
     reason = nginx_missing_reason()
     if reason:
         parser.exit(1, f"{reason}\n")
-    extra = ("--runner.postScriptGC", "false") if args.no_gc else ()
+    extra = ("--runner.postScriptGC", "true") if args.keep_gc else ()
+    # Stop cleanly on Ctrl-C and on `kill` (SIGINT is ignored in background jobs of scripts).
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     with local_cluster(args.replicas, args.port, args.script, extra) as cluster:
         print(f"Descent on {cluster.url} ({args.replicas} replicas: "
               f"{', '.join(cluster.upstreams)}); logs in {cluster.directory}. Ctrl-C stops.",

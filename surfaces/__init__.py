@@ -7,9 +7,10 @@ that ``import surfaces`` stays light for everything else.
 from typing import Any
 
 from surfaces._library import SURFACES, get_surface
+from surfaces._limits import MAX_LENGTH, ExpressionError
 from surfaces._surface import Bounds, Surface
 
-_LAZY = {"ExpressionError", "from_expression", "normalize_expression", "MAX_LENGTH"}
+_LAZY = {"from_expression", "normalize_expression"}
 
 
 def __getattr__(name: str) -> Any:

@@ -31,18 +31,16 @@ import sympy
 from sympy.printing.latex import LatexPrinter
 from sympy.printing.numpy import NumPyPrinter
 
+from surfaces._limits import (
+    MAX_CONSTANT,
+    MAX_DEPTH,
+    MAX_EXPONENT,
+    MAX_LENGTH,
+    MAX_NODES,
+    ExpressionError,
+)
 from surfaces._surface import Array, Bounds, Field, Surface
 
-MAX_LENGTH = 500
-"""Maximum number of characters in an expression."""
-MAX_NODES = 200
-"""Maximum number of operands and operations (AST expression nodes)."""
-MAX_DEPTH = 32
-"""Maximum nesting: brackets, calls, powers and signs (a chain ``a + b - c`` is one level)."""
-MAX_EXPONENT = 100
-"""Maximum magnitude of a constant exponent, as in ``x**100``."""
-MAX_CONSTANT = 1e6
-"""Maximum magnitude of a number literal."""
 DEFAULT_BOUNDS: Bounds = ((-3.0, 3.0), (-3.0, 3.0))
 
 VARIABLES = ("x", "y")
@@ -57,22 +55,6 @@ _NAMES = MappingProxyType({"x": _X, "y": _Y, "pi": sympy.pi, "e": sympy.E})
 _GRID = 101
 _NEWTON_STEPS = 8
 _GRAD_TOL = 1e-8
-
-
-class ExpressionError(ValueError):
-    """A typed expression was rejected; the message says what is wrong and where.
-
-    Parameters
-    ----------
-    message : str
-        Human-readable reason, naming the offending construct or token and its column.
-    column : int or None
-        1-based column in the user's text, when the problem has a position.
-    """
-
-    def __init__(self, message: str, column: int | None = None) -> None:
-        super().__init__(message)
-        self.column = column
 
 
 # --------------------------------------------------------------------------------------------

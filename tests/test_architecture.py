@@ -54,3 +54,20 @@ def test_ci_runs_the_readme_test_command() -> None:
     block = readme.split(marker, 1)[1].split("```", 2)[1]
     command = block.split("\n", 1)[1].strip()
     assert command and command in ci, f"{command!r} must appear verbatim in .ci/run"
+
+
+def test_the_default_page_does_not_load_sympy() -> None:
+    # SymPy is ~34 MB per server process and a slower gc; only a typed formula needs it.
+    import subprocess
+    import sys
+
+    probe = (
+        "import sys\n"
+        "from streamlit.testing.v1 import AppTest\n"
+        "at = AppTest.from_file('app.py', default_timeout=120).run()\n"
+        "assert not at.exception, at.exception\n"
+        "print('sympy' in sys.modules)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, capture_output=True,
+                         text=True, timeout=300, check=True)
+    assert out.stdout.strip().splitlines()[-1] == "False"

@@ -114,6 +114,16 @@ def test_the_sticky_cookie_is_set_once(cluster):
     assert get_cookie(cluster.url, f"{COOKIE}={first}") is None, "not reset once set"
 
 
+def test_javascript_is_gzipped_by_the_balancer(cluster):
+    with urllib.request.urlopen(f"{cluster.url}/", timeout=30) as r:
+        script = re.search(r'src="\.?/?(static/js/[^"]+\.js)"', r.read().decode())
+    assert script, "no script tag in Streamlit's index.html"
+    request = urllib.request.Request(f"{cluster.url}/{script[1]}",
+                                     headers={"Accept-Encoding": "gzip"})
+    with urllib.request.urlopen(request, timeout=30) as r:
+        assert r.headers.get("Content-Encoding") == "gzip"
+
+
 def test_sessions_spread_over_both_replicas_stick_and_complete(cluster):
     cpu_before = [cpu_seconds(s.process.pid) for s in cluster.replicas]
     keys = [get_cookie(cluster.url) for _ in range(SESSIONS)]

@@ -168,7 +168,9 @@ def test_shared_url_restores_its_scene(page, server):
                           ".map(t => t.name)")
     assert any("SGD" in n for n in names) and any("Adam" in n for n in names)
     assert not any("RMSprop" in n for n in names)
-    assert query_of(page) == {"s": "bowl", "opt": "sgd,adam", "lr": "0.05"}
+    query = query_of(page)
+    assert {k: query.get(k) for k in ("s", "opt", "lr")} == {"s": "bowl", "opt": "sgd,adam",
+                                                             "lr": "0.05"}
 
 
 def test_a_bad_url_parameter_is_named_in_a_warning(page, server):
