@@ -9,13 +9,19 @@ Prints a markdown table:
   with autograd). Target: ``run`` >= 3x the torch loop.
 * A 200 x 200 lr x momentum sweep (``sgd`` with ``lr`` of shape ``(200, 1)`` and
   ``momentum`` of shape ``(1, 200)``), 300 steps on a quadratic ravine. Target: < 1 s.
+* The app's default race (`analysis.race.race` on the default `Scene`: Rosenbrock, 5
+  optimizers x 300 steps, one start each), which every rerun with new settings recomputes.
+  Tiny arrays, so it measures per-call overhead; ``python benchmarks/bench_core.py race``
+  runs only this one.
 
-Times are the best of a few repeats (the machine may be shared). Not a test.
+Times are the best of a few repeats (the machine may be shared), except the race: the
+median of many, as it is short. Not a test.
 """
 
 from __future__ import annotations
 
 import os
+import statistics
 import sys
 import time
 from collections.abc import Callable
@@ -31,6 +37,7 @@ from optimizers import iterate, make, run  # noqa: E402
 N_STARTS, STEPS, LR = 10_000, 500, 1e-2
 SWEEP, SWEEP_STEPS = 200, 300
 REPEATS = 3
+RACE_REPEATS = 30
 
 
 def _inline_rosenbrock(p: np.ndarray) -> np.ndarray:
@@ -66,6 +73,31 @@ def best(fn: Callable[[], Any], repeats: int = REPEATS) -> tuple[float, float]:
         wall.append(time.perf_counter() - t0)
         cpu.append(time.process_time() - c0)
     return min(wall), min(cpu)
+
+
+def race_ms(repeats: int = RACE_REPEATS) -> tuple[float, float]:
+    """Median wall and CPU milliseconds of the default race (after one warm-up race)."""
+    from analysis.race import race
+    from analysis.scene import Scene
+
+    scene = Scene()
+    args = (scene.get_surface(), scene.optimizer_specs(), scene.start_point(), scene.steps)
+    race(*args)
+    wall, cpu = [], []
+    for _ in range(repeats):
+        t0, c0 = time.perf_counter(), time.process_time()
+        race(*args)
+        wall.append(time.perf_counter() - t0)
+        cpu.append(time.process_time() - c0)
+    return 1e3 * statistics.median(wall), 1e3 * statistics.median(cpu)
+
+
+def print_race() -> None:
+    scene_ms = race_ms()
+    print(
+        f"Default race (Rosenbrock, 5 optimizers x 300 steps): {scene_ms[0]:.1f} ms wall, "
+        f"{scene_ms[1]:.1f} ms CPU (median of {RACE_REPEATS})"
+    )
 
 
 def main() -> None:
@@ -192,7 +224,11 @@ def main() -> None:
     print(
         f"Target sweep < 1 s: {sweep_times[0]:.3f} s wall ({verdict}), {sweep_times[1]:.3f} s CPU"
     )
+    print_race()
 
 
 if __name__ == "__main__":
-    main()
+    if sys.argv[1:] == ["race"]:
+        print_race()
+    else:
+        main()

@@ -1,7 +1,7 @@
 """The run loop: optimize a batch of 2D points and record their paths.
 
-`iterate` holds the one loop; `run` stores what it yields in a `Trajectory`. Both know
-nothing about surfaces: they take a ``grad_fn`` callable ``(..., 2) -> (..., 2)``.
+`_loop` is the one loop; `iterate` yields its steps and `run` stores them in a `Trajectory`.
+Both know nothing about surfaces: they take a ``grad_fn`` callable ``(..., 2) -> (..., 2)``.
 """
 
 from __future__ import annotations
@@ -141,6 +141,17 @@ def _freeze(
     return new
 
 
+def _inside(points: Array) -> bool:
+    """Whether every coordinate is within ``[-1e6, 1e6]`` (NaN fails every comparison)."""
+    if points.ndim == 1:  # a single run, as in a race: two float comparisons beat reductions
+        x, y = points.tolist()
+        return abs(x) <= DIVERGENCE_BOUND and abs(y) <= DIVERGENCE_BOUND
+    return bool(
+        points.max(initial=-np.inf) <= DIVERGENCE_BOUND
+        and points.min(initial=np.inf) >= -DIVERGENCE_BOUND
+    )
+
+
 def _loop(
     optimizer: Optimizer,
     grad_fn: GradFn,
@@ -151,39 +162,53 @@ def _loop(
     noise: float,
     seed: Any,
 ) -> Iterator[tuple[int, Array, npt.NDArray[np.bool_]]]:
-    """The loop. Yields read-only views; the same ``alive`` object until it changes."""
+    """The loop. Yields the points (fresh arrays, never written after they are yielded) and a
+    read-only ``alive`` (the same object until it changes).
+
+    It sets no errstate: its two drivers do, `run` once around the whole loop and `iterate`
+    around each step but not around its yields (the caller's errstate is theirs). Entering
+    an errstate costs as much as a small update, so once per run matters for a race.
+    """
     optimizer = _expanded(optimizer, points.shape)
     p = points
     alive = np.ones(p.shape[:-1], dtype=bool)
     alive_view = _readonly(alive)
     dead: tuple[npt.NDArray[np.intp], ...] | None = None  # indices of diverged runs
     rng = np.random.default_rng(seed) if noise > 0 else None
-    with np.errstate(all="ignore"):  # not around the yields: the caller's errstate is theirs
-        state = optimizer.init(p)
-    yield 0, _readonly(p), alive_view
-    for t in range(steps):
-        with np.errstate(all="ignore"):
-            g = grad_fn(p)
-            if rng is not None:
-                g = g + noise * rng.standard_normal(p.shape)
-            hess = None if hess_fn is None else hess_fn(p)
-            scale = 1.0 if mult is None else _full(mult[t], p.shape)
-            new, state = optimizer.update(g, state, p, lr_scale=scale, hess=hess)
-            if dead is not None:  # diverged runs stay where they were
-                new = _freeze(new, p, alive, dead)
-            # Fast check, two reductions (NaN fails both); then find the runs that left.
-            if not (
-                new.max(initial=-np.inf) <= DIVERGENCE_BOUND
-                and new.min(initial=np.inf) >= -DIVERGENCE_BOUND
-            ):
-                inside = np.abs(new) <= DIVERGENCE_BOUND  # NaN is outside
-                inside = np.logical_and.reduce(inside, axis=-1, out=np.empty(alive.shape, bool))
-                alive = np.logical_and(alive, inside, out=inside)
-                alive_view = _readonly(alive)
-                dead = np.nonzero(~alive) if alive.ndim else ()
-                new = _freeze(new, p, alive, dead)
+    scales = [1.0] * steps if mult is None else (_full(m, p.shape) for m in mult)
+    state = optimizer.init(p)
+    yield 0, p, alive_view
+    for t, scale in enumerate(scales, 1):  # scale: this step's lr multiplier
+        g = grad_fn(p)
+        if rng is not None:
+            g = g + noise * rng.standard_normal(p.shape)
+        hess = None if hess_fn is None else hess_fn(p)
+        new, state = optimizer.update(g, state, p, lr_scale=scale, hess=hess)
+        if dead is not None:  # diverged runs stay where they were
+            new = _freeze(new, p, alive, dead)
+        if not _inside(new):  # fast check first; then find the runs that left
+            inside = np.abs(new) <= DIVERGENCE_BOUND  # NaN is outside
+            inside = np.logical_and.reduce(inside, axis=-1, out=np.empty(alive.shape, bool))
+            alive = np.logical_and(alive, inside, out=inside)
+            alive_view = _readonly(alive)
+            dead = np.nonzero(~alive) if alive.ndim else ()
+            new = _freeze(new, p, alive, dead)
         p = new
-        yield t + 1, _readonly(p), alive_view
+        yield t, p, alive_view
+
+
+def _stepwise(
+    loop: Iterator[tuple[int, Array, npt.NDArray[np.bool_]]],
+) -> Iterator[tuple[int, Array, npt.NDArray[np.bool_]]]:
+    """Drive ``loop`` with floating-point warnings off during each step, not around the
+    yields (the caller's errstate is theirs); yield read-only views of the points."""
+    while True:
+        with np.errstate(all="ignore"):
+            item = next(loop, None)
+        if item is None:
+            return
+        t, p, alive = item
+        yield t, _readonly(p), alive
 
 
 def iterate(
@@ -243,7 +268,7 @@ def iterate(
     being computed from there, and is ignored). No floating-point warning escapes.
     """
     points, mult, _, noise = _setup(optimizer, start, steps, schedule, noise)
-    return _loop(optimizer, grad_fn, points, int(steps), mult, hess_fn, noise, seed)
+    return _stepwise(_loop(optimizer, grad_fn, points, int(steps), mult, hess_fn, noise, seed))
 
 
 def run(
@@ -258,7 +283,7 @@ def run(
 ) -> Trajectory:
     """Run ``optimizer`` for ``steps`` steps from ``start`` and record the paths.
 
-    Same arguments as `iterate`, on which it is built.
+    Same arguments as `iterate`; both drive the same loop.
 
     Returns
     -------
@@ -285,11 +310,15 @@ def run(
     out = np.empty((steps + 1, *batch, 2))
     diverged_at = np.full(batch, -1, dtype=np.int64)
     previous = None
-    for t, p, alive in _loop(optimizer, grad_fn, points, steps, mult, hess_fn, noise, seed):
-        out[t] = p
-        if previous is not None and alive is not previous:
-            diverged_at[previous & ~alive] = t
-        previous = alive
+    loop = _loop(optimizer, grad_fn, points, steps, mult, hess_fn, noise, seed)
+    # One errstate for the whole loop (not one per step): between the steps only this
+    # function's bookkeeping runs, which does no floating-point arithmetic.
+    with np.errstate(all="ignore"):
+        for t, p, alive in loop:
+            out[t] = p
+            if previous is not None and alive is not previous:
+                diverged_at[previous & ~alive] = t
+            previous = alive
     lrs = _lrs(optimizer, mult, steps)
     for a in (out, lrs, diverged_at):
         a.flags.writeable = False

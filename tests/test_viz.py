@@ -198,3 +198,12 @@ def test_every_surface_builds_valid_figures(name):
     viz.race_figure(surface, grid, entries, click_grid=9).validated()
     fig3d = viz.surface3d_figure(get_surface(name), grid, entries).validated()
     assert fig3d.data[0].type == "surface" and len(fig3d.data) == 1 + len(entries)
+
+
+def test_a_precomputed_background_gives_the_same_figure(rosenbrock_race):
+    surface, entries, _ = rosenbrock_race
+    grid = surface.grid(40)
+    direct = viz.race_figure(surface, grid, entries).spec
+    given = viz.race_figure(surface, grid, entries,
+                            background=viz.map_background(surface, grid)).spec
+    assert json.dumps(direct, sort_keys=True) == json.dumps(given, sort_keys=True)

@@ -40,6 +40,16 @@ def _race_entries(scene: Scene) -> tuple[RaceEntry, ...]:
                 schedule=scene.schedule_fn(), noise=scene.noise, seed=scene.seed)
 
 
+def map_background(scene: Scene) -> tuple[list, list]:
+    return _map_background(scene.surface_key())
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def _map_background(surface_key: Scene) -> tuple[list, list]:
+    # The PNG and the isolines depend on the surface only, not on the optimizers' settings.
+    return viz.map_background(surface_key.get_surface(), grid(surface_key, GRID_RESOLUTION))
+
+
 def race_figure(scene: Scene, font_size: int, clickable: bool) -> viz.SpecFigure:
     return _race_figure(scene.race_key(), font_size, clickable)
 
@@ -48,6 +58,7 @@ def race_figure(scene: Scene, font_size: int, clickable: bool) -> viz.SpecFigure
 def _race_figure(scene: Scene, font_size: int, clickable: bool) -> viz.SpecFigure:
     surface = scene.get_surface()
     return viz.race_figure(surface, grid(scene, GRID_RESOLUTION), race_entries(scene),
+                           background=map_background(scene),
                            font_size=font_size, click_grid=CLICK_GRID if clickable else 0,
                            attribution=f"Descent · {surface.title} · {scene.summary()}")
 

@@ -1,7 +1,14 @@
 """Plotly figures (and slide exports) of Descent: pure functions, no Streamlit here."""
 
 from viz.explore import CLICK_TRACE, basins_figure, lr_legend_name, sweep_figure
-from viz.race import LevelScale, frame_steps, loss_curve, race_figure, surface3d_figure
+from viz.race import (
+    LevelScale,
+    frame_steps,
+    loss_curve,
+    map_background,
+    race_figure,
+    surface3d_figure,
+)
 from viz.spec import SpecFigure, decode_typed_array, typed_array
 
 __all__ = [
@@ -12,6 +19,7 @@ __all__ = [
     "decode_typed_array",
     "frame_steps",
     "loss_curve",
+    "map_background",
     "lr_legend_name",
     "race_figure",
     "surface3d_figure",

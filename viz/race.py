@@ -338,6 +338,7 @@ def race_figure(
     playback_seconds: float = 8.0,
     click_grid: int = 0,
     attribution: str = "",
+    background: tuple[list[Spec], list[Spec]] | None = None,
 ) -> SpecFigure:
     """The race: contour map with every optimizer's path (left) and loss per step (right),
     animated together client-side on one Play button and one step slider.
@@ -348,8 +349,11 @@ def race_figure(
     entry), the loss heads and the loss cursor. Frames update only the animated traces,
     never the contour.
     ``click_grid`` > 0 adds an invisible ``click_grid x click_grid`` markers grid for clicks.
+    ``background`` is ``map_background(surface, grid)`` when the caller has it already: it
+    depends on the surface alone, and costs more than the rest of the figure.
     """
-    data, images = map_background(surface, grid)
+    traces, images = background if background is not None else map_background(surface, grid)
+    data = list(traces)
     if click_grid:
         data.append(_click_grid(surface, click_grid))
     data += landmark_traces(surface)
