@@ -21,13 +21,20 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from harness.browser import chromium, wait_for_charts, wait_idle  # noqa: E402
 from harness.server import streamlit_server  # noqa: E402
 
-# Which Plotly charts are on the page now, by element and by the data array they drew. Cheap
-# enough to poll every animation frame (reading SVG path strings of a big chart is not).
+# Which Plotly charts are on the page now, by element and by the data array they drew, and how
+# many renders the race chart component (an iframe, ui/race_chart) has completed. Cheap enough
+# to poll every animation frame (reading SVG path strings of a big chart is not).
 MARK_JS = """() => { window.__plots = new Map();
-  document.querySelectorAll('.js-plotly-plot').forEach(gd => window.__plots.set(gd, gd.data)); }"""
+  document.querySelectorAll('.js-plotly-plot').forEach(gd => window.__plots.set(gd, gd.data));
+  window.__frames = new Map();
+  document.querySelectorAll('iframe').forEach(f => {
+    try { window.__frames.set(f, f.contentWindow.__descentRenders); } catch (e) {} }); }"""
 CHANGED_JS = """() => Array.from(document.querySelectorAll('.js-plotly-plot')).some(gd =>
   gd._fullLayout && gd.offsetWidth > 0 &&
-  (!window.__plots.has(gd) || window.__plots.get(gd) !== gd.data))"""
+  (!window.__plots.has(gd) || window.__plots.get(gd) !== gd.data)) ||
+  Array.from(document.querySelectorAll('iframe')).some(f => {
+    let n; try { n = f.contentWindow.__descentRenders; } catch (e) { return false; }
+    return n !== undefined && n !== window.__frames.get(f); })"""
 
 
 def measure(browser, url: str, slider_label: str, moves: int, charts: int) -> dict:
@@ -71,10 +78,10 @@ def main() -> None:
         for name, script, label, charts in (
             ("minimal page (1 slider, 3-point chart)", "benchmarks/minimal_page.py", "value", 1),
             (
-                "Descent, default race (5 optimizers x 500 steps)",
+                "Descent, default race (5 optimizers x 300 steps)",
                 "app.py",
                 "Learning rate (log scale)",
-                2,
+                1,
             ),
         ):
             with streamlit_server(script) as server:

@@ -43,8 +43,14 @@ IDLE_JS = """() => {
   return app && app.getAttribute('data-test-script-state') === 'notRunning';
 }"""
 
+# Every Plotly chart on the page: in the page itself (st.plotly_chart) and in same-origin
+# component iframes (the race chart, ui/race_chart).
+PLOTS_JS = """(() => [document, ...Array.from(document.querySelectorAll('iframe')).map(f => {
+    try { return f.contentDocument; } catch (e) { return null; } })]
+  .filter(d => d).flatMap(d => Array.from(d.querySelectorAll('.js-plotly-plot'))))"""
+
 # A signature of everything Plotly has drawn: the SVG paths of every trace, per chart.
-PLOT_SIGNATURE_JS = """() => Array.from(document.querySelectorAll('.js-plotly-plot'))
+PLOT_SIGNATURE_JS = f"""() => {PLOTS_JS}()
   .map(gd => Array.from(gd.querySelectorAll('.scatterlayer path.js-line'))
      .map(p => p.getAttribute('d') || '').join('|')).join('#')"""
 
@@ -55,7 +61,7 @@ def wait_idle(page: Any, timeout_ms: int = 60_000) -> None:
 
 def wait_for_charts(page: Any, count: int = 1, timeout_ms: int = 90_000) -> None:
     page.wait_for_function(
-        f"() => document.querySelectorAll('.js-plotly-plot .scatterlayer').length >= {count}",
+        f"() => {PLOTS_JS}().filter(gd => gd.querySelector('.scatterlayer')).length >= {count}",
         timeout=timeout_ms,
     )
     wait_idle(page, timeout_ms)

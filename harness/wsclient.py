@@ -89,7 +89,8 @@ class StreamlitSession:
         self.cache_age = DEFAULT_CACHE_AGE
         self._cached: dict[str, int] = {}  # message hash -> run number when last seen
         self._runs = 0
-        self.charts: list[str] = []  # plotly specs of the latest run
+        # Charts of the latest run: plotly specs, and the JSON args of chart components.
+        self.charts: list[str] = []
 
     @classmethod
     @contextlib.asynccontextmanager
@@ -190,6 +191,8 @@ class StreamlitSession:
                     exceptions.append(f"{element.type}: {element.message}")
                 elif el_kind == "plotly_chart":
                     charts.append(element.spec)
+                elif el_kind == "component_instance":
+                    charts.append(element.json_args)
                 elif el_kind in WIDGET_TYPES and getattr(element, "id", ""):
                     elements[element.id] = element
 

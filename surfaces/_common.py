@@ -55,7 +55,8 @@ def stack_grad(gx: npt.ArrayLike, gy: npt.ArrayLike) -> Array:
     # Filling a preallocated array is ~5x faster than broadcast_arrays + stack on the small
     # batches of a race, where this runs once per optimizer step.
     gx, gy = np.asarray(gx, np.float64), np.asarray(gy, np.float64)
-    out = np.empty(np.broadcast_shapes(gx.shape, gy.shape) + (2,))
+    shape = gx.shape if gx.shape == gy.shape else np.broadcast_shapes(gx.shape, gy.shape)
+    out = np.empty(shape + (2,))
     out[..., 0] = gx
     out[..., 1] = gy
     return out

@@ -20,10 +20,16 @@ def fresh_app() -> AppTest:
     return at
 
 
+def race_args(at: AppTest) -> dict:
+    """What the race chart component (ui/race_chart) was given: spec, config, attribution."""
+    (chart,) = [c for c in at.get("component_instance")
+                if c.proto.component_name.endswith("race_chart")]
+    return json.loads(chart.proto.json_args)
+
+
 def race_paths(at: AppTest) -> dict[str, np.ndarray]:
     """The full path of every optimizer, decoded from the race chart's spec."""
-    chart = next(c for c in at.get("plotly_chart") if '"contours"' in c.proto.spec)
-    spec = json.loads(chart.proto.spec)
+    spec = json.loads(race_args(at)["spec"])
     paths = {}
     for trace in spec["data"]:
         if trace.get("mode") == "lines" and trace.get("showlegend", True):
@@ -41,7 +47,11 @@ def app() -> AppTest:
 def test_defaults_race_five_optimizers(app):
     paths = race_paths(app)
     assert set(paths) == {"sgd", "momentum", "nesterov", "rmsprop", "adam"}
-    assert len(app.get("plotly_chart")) == 1  # one figure: map + loss panel
+    # One figure (map + loss panel) in the race chart component, no st.plotly_chart.
+    assert not app.get("plotly_chart")
+    args = race_args(app)
+    assert args["attribution"]["text"].startswith("Descent · Rosenbrock · lr=")
+    assert args["clickable"] is False
 
 
 def test_3d_view_draws_only_the_surface():
@@ -146,9 +156,9 @@ def test_widget_changes_are_written_to_the_url():
     assert at.query_params["lr"] == "0.002"
 
 
-def test_preset_button_loads_its_scene():
+def test_preset_menu_loads_its_scene():
     at = fresh_app()
-    at.button(key="preset_lr_too_large").click().run()
+    at.menu_button(key="preset_menu").click("lr_too_large").run()
     assert not at.exception
     assert at.session_state["surface"] == "ravine"
     assert any("learning rate is too large" in i.value for i in at.info)
@@ -166,7 +176,7 @@ def test_presentation_mode_hides_the_table():
 
 def test_gif_export_offers_a_download():
     at = app_with_query(s="bowl", n="30", opt="sgd")
-    at.button(key="render_gif").click().run()
+    at.menu_button(key="render_menu").click("gif").run()
     assert not at.exception
     downloads = at.get("download_button")
     assert downloads, "a Download GIF button appears after rendering"

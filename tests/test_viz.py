@@ -180,22 +180,22 @@ def test_loss_axis_log_only_with_known_minimum():
     assert spec["layout"]["yaxis2"]["type"] == "linear"
 
 
-def test_click_grid_and_attribution():
+def test_attribution_and_a_loss_axis_that_fits_the_curves():
     surface, entries = default_race("bowl", steps=20)
-    spec = viz.race_figure(
-        surface, surface.grid(30), entries, click_grid=11, attribution="Descent test"
-    ).spec
-    grid = next(t for t in spec["data"] if t.get("name") == "click to start here")
-    assert decode_typed_array(grid["x"]).shape == (121,)
-    assert grid["marker"]["opacity"] == 0
+    spec = viz.race_figure(surface, surface.grid(30), entries, attribution="Descent test").spec
     assert spec["layout"]["annotations"][0]["text"] == "Descent test"
+    # Explicit (the chart is updated in place, without autorange) and covering every curve.
+    lo, hi = spec["layout"]["yaxis2"]["range"]
+    curves = [decode_typed_array(t["y"]) for t in spec["data"] if t.get("yaxis") == "y2"]
+    logs = np.log10(np.concatenate([c[np.isfinite(c)] for c in curves]))
+    assert lo < logs.min() and logs.max() < hi
 
 
 @pytest.mark.parametrize("name", list(SURFACES))
 def test_every_surface_builds_valid_figures(name):
     surface, entries = default_race(name, steps=40)
     grid = surface.grid(40)
-    viz.race_figure(surface, grid, entries, click_grid=9).validated()
+    viz.race_figure(surface, grid, entries).validated()
     fig3d = viz.surface3d_figure(get_surface(name), grid, entries).validated()
     assert fig3d.data[0].type == "surface" and len(fig3d.data) == 1 + len(entries)
 
@@ -207,3 +207,11 @@ def test_a_precomputed_background_gives_the_same_figure(rosenbrock_race):
     given = viz.race_figure(surface, grid, entries,
                             background=viz.map_background(surface, grid)).spec
     assert json.dumps(direct, sort_keys=True) == json.dumps(given, sort_keys=True)
+
+
+def test_spec_json_is_the_spec():
+    spec = {"data": [{"type": "scatter", "x": typed_array([0.5, 1.0]), "y": [np.float64(2.0)]}],
+            "layout": {"height": np.int64(300)}}
+    assert json.loads(SpecFigure(spec).to_json()) == {
+        "data": [{"type": "scatter", "x": typed_array([0.5, 1.0]), "y": [2.0]}],
+        "layout": {"height": 300}}

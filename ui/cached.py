@@ -15,9 +15,6 @@ from analysis.race import RaceEntry
 from analysis.scene import Scene
 
 GRID_RESOLUTION = 80
-# Invisible click targets cost one SVG node each on every redraw, so they are only sent while
-# the "pick the start on the map" toggle is on.
-CLICK_GRID = 31
 
 
 def grid(scene: Scene, resolution: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -50,17 +47,17 @@ def _map_background(surface_key: Scene) -> tuple[list, list]:
     return viz.map_background(surface_key.get_surface(), grid(surface_key, GRID_RESOLUTION))
 
 
-def race_figure(scene: Scene, font_size: int, clickable: bool) -> viz.SpecFigure:
-    return _race_figure(scene.race_key(), font_size, clickable)
+def race_figure_json(scene: Scene, font_size: int) -> str:
+    """The race figure as the JSON text the race chart component is sent (cached as text:
+    serializing it is a tenth of a rerun)."""
+    return _race_figure_json(scene.race_key(), font_size)
 
 
 @st.cache_data(max_entries=32, show_spinner=False)
-def _race_figure(scene: Scene, font_size: int, clickable: bool) -> viz.SpecFigure:
-    surface = scene.get_surface()
-    return viz.race_figure(surface, grid(scene, GRID_RESOLUTION), race_entries(scene),
+def _race_figure_json(scene: Scene, font_size: int) -> str:
+    return viz.race_figure(scene.get_surface(), grid(scene, GRID_RESOLUTION), race_entries(scene),
                            background=map_background(scene),
-                           font_size=font_size, click_grid=CLICK_GRID if clickable else 0,
-                           attribution=f"Descent · {surface.title} · {scene.summary()}")
+                           font_size=font_size).to_json()
 
 
 def surface3d_figure(scene: Scene) -> viz.SpecFigure:

@@ -6,6 +6,7 @@ from dataclasses import replace
 
 import streamlit as st
 
+import viz
 from analysis import quadratic_theory, summarize
 from analysis.presets import PRESETS
 from analysis.race import RaceEntry
@@ -14,7 +15,8 @@ from ui import cached
 from ui.explore import basins_view, sweep_view
 from ui.exports import export_panel
 from ui.lessons import gradcheck_view, stepthrough_view
-from ui.presentation import presentation_css, shortcuts
+from ui.presentation import presentation_css
+from ui.race_chart import race_chart
 from ui.sidebar import shared_lr_note, sidebar
 from ui.state import URL_WARNINGS, load_scene_from_url_once, share_url, write_scene_to_url
 from viz import theme
@@ -27,10 +29,10 @@ OTHER_VIEWS = {"sweep": sweep_view, "basins": basins_view, "step": stepthrough_v
 
 def _on_map_click() -> None:
     """A click anywhere on the map restarts the race from there."""
-    points = st.session_state["race_chart_click"].get("selection", {}).get("points", [])
-    if points:
-        st.session_state["start_x"] = float(points[0]["x"])
-        st.session_state["start_y"] = float(points[0]["y"])
+    click = st.session_state.get("race_chart") or {}
+    if isinstance(click.get("x"), int | float) and isinstance(click.get("y"), int | float):
+        st.session_state["start_x"] = float(click["x"])
+        st.session_state["start_y"] = float(click["y"])
 
 
 def results_table(scene: Scene, entries: tuple[RaceEntry, ...]) -> None:
@@ -99,13 +101,11 @@ def _race_view(scene: Scene, entries: tuple[RaceEntry, ...], presenting: bool) -
         st.plotly_chart(cached.surface3d_figure(scene), theme=None, config=config,
                         key="surface_3d")
         return
-    clickable = st.session_state.get("pick_start", False)
-    figure = cached.race_figure(scene, 20 if presenting else 14, clickable)
-    if clickable:
-        st.plotly_chart(figure, theme=None, config=config, key="race_chart_click",
-                        on_select=_on_map_click, selection_mode="points")
-    else:
-        st.plotly_chart(figure, theme=None, config=config, key="race_chart")
+    font_size = 20 if presenting else 14
+    attribution = f"Descent · {scene.get_surface().title} · {scene.summary()}"
+    race_chart(cached.race_figure_json(scene, font_size), key="race_chart", config=config,
+               attribution=viz.attribution_annotation(attribution, font_size),
+               clickable=st.session_state.get("pick_start", False), on_click=_on_map_click)
     if not presenting:
         st.caption("Press ▶ to animate; drag the step slider to scrub the map and the loss "
                    "together (keys: space = play/pause, ← → = step). Turn on *Pick the start "
@@ -135,7 +135,6 @@ def race_page() -> None:
                        f"rate {e.hparams['lr']:g} is too large for this surface, so each step "
                        "overshoots further. Its line stops where it left the map.")
     _race_view(scene, entries, presenting)
-    shortcuts()
     if not presenting:
         results_table(scene, entries)
         theory_note(scene, entries)

@@ -3,6 +3,7 @@
 from viz.explore import CLICK_TRACE, basins_figure, lr_legend_name, sweep_figure
 from viz.race import (
     LevelScale,
+    attribution_annotation,
     frame_steps,
     loss_curve,
     map_background,
@@ -18,6 +19,7 @@ __all__ = [
     "basins_figure",
     "decode_typed_array",
     "frame_steps",
+    "attribution_annotation",
     "loss_curve",
     "map_background",
     "lr_legend_name",

@@ -81,10 +81,10 @@ def _format_gap(v: float) -> str:
     return f"{v:g}" if 1e-2 <= v <= 1e4 else f"1e{int(round(np.log10(v)))}"
 
 
-def entry_name(entry: RaceEntry) -> str:
+def entry_name(entry: RaceEntry, show_lr: bool = True) -> str:
     """Legend text: the optimizer's label and its effective lr, plus its fate if it blew up."""
     lr = entry.hparams.get("lr")
-    text = theme.label(entry.name) + (f" · lr {lr:g}" if lr is not None else "")
+    text = theme.label(entry.name) + (f" · lr {lr:g}" if lr is not None and show_lr else "")
     if entry.diverged:
         text += f" (diverged at step {entry.diverged_at})"
     return text
@@ -196,10 +196,10 @@ def landmark_traces(surface: Surface) -> list[Spec]:
     return traces
 
 
-def _path_trace(entry: RaceEntry, font_size: int) -> Spec:
+def _path_trace(entry: RaceEntry, font_size: int, show_lr: bool) -> Spec:
     path = _drawn_path(entry)
     return {
-        "type": "scatter", "mode": "lines", "name": entry_name(entry),
+        "type": "scatter", "mode": "lines", "name": entry_name(entry, show_lr),
         "legendgroup": entry.name,
         "x": typed_array(path[:, 0]), "y": typed_array(path[:, 1]),
         "line": {"color": theme.color(entry.name), "width": 2 + font_size / 14,
@@ -296,9 +296,9 @@ def loss_curve(surface: Surface, entry: RaceEntry) -> tuple[Array, bool]:
     return np.where(np.isnan(gap), np.nan, np.maximum(gap, 1e-16)), True
 
 
-def _loss_trace(entry: RaceEntry, y: Array, font_size: int) -> Spec:
+def _loss_trace(entry: RaceEntry, y: Array, font_size: int, show_lr: bool) -> Spec:
     return {
-        "type": "scatter", "mode": "lines", "name": entry_name(entry),
+        "type": "scatter", "mode": "lines", "name": entry_name(entry, show_lr),
         "legendgroup": entry.name, "showlegend": False, "xaxis": "x2", "yaxis": "y2",
         "y": typed_array(y),
         "line": {"color": theme.color(entry.name), "width": 2 + font_size / 14,
@@ -307,22 +307,30 @@ def _loss_trace(entry: RaceEntry, y: Array, font_size: int) -> Spec:
     }
 
 
+def _loss_range(lo: float, hi: float, log: bool) -> list[float]:
+    """The loss axis range: explicit, so that a chart updated in place (without a full
+    redraw) still fits the new curves. A log axis ends on whole decades (plus a margin), so
+    that most slider moves leave it unchanged and the chart need not redraw its axes."""
+    if log:
+        lo, hi = np.floor(np.log10(max(lo, 1e-300))), np.ceil(np.log10(max(hi, 1e-300)))
+        return [float(lo - 0.15), float(max(hi, lo + 1) + 0.15)]
+    pad = 0.05 * (hi - lo) if hi > lo else max(abs(hi), 1.0) * 0.05
+    return [float(lo - pad), float(hi + pad)]
+
+
 def _decade_step(lo: float, hi: float, max_labels: int = 7) -> int:
     """Label every decade, or every n-th one when a loss spans many decades."""
     decades = np.log10(max(hi, 1e-300)) - np.log10(max(lo, 1e-300))
     return max(1, int(np.ceil(decades / max_labels)))
 
 
-def _click_grid(surface: Surface, n: int) -> Spec:
-    """Invisible markers on an n x n grid: a click anywhere on the map lands on one of them
-    (contours themselves report no clicked point), so the page can restart from there."""
-    (x0, x1), (y0, y1) = surface.bounds
-    X, Y = np.meshgrid(np.linspace(x0, x1, n), np.linspace(y0, y1, n))
+def attribution_annotation(text: str, font_size: int = 14) -> Spec:
+    """The attribution line at the foot of the race figure, under the slider, so that
+    exported images carry the surface and the settings."""
     return {
-        "type": "scatter", "mode": "markers", "name": "click to start here",
-        "x": typed_array(X.ravel()), "y": typed_array(Y.ravel()),
-        "marker": {"size": 6, "opacity": 0, "color": "#000"}, "showlegend": False,
-        "hovertemplate": "start here: (%{x:.2f}, %{y:.2f})<extra></extra>",
+        "text": text, "xref": "paper", "yref": "paper", "x": 1.0, "y": 0.0,
+        "yshift": -BOTTOM_MARGIN + 4, "xanchor": "right", "yanchor": "bottom",
+        "showarrow": False, "font": {"size": max(9, font_size - 4), "color": "#777"},
     }
 
 
@@ -336,7 +344,6 @@ def race_figure(
     font_size: int = 14,
     height: int = 560,
     playback_seconds: float = 8.0,
-    click_grid: int = 0,
     attribution: str = "",
     background: tuple[list[Spec], list[Spec]] | None = None,
 ) -> SpecFigure:
@@ -344,25 +351,25 @@ def race_figure(
     animated together client-side on one Play button and one step slider.
 
     ``grid`` is ``surface.grid(resolution)`` (passed in so the caller can cache it).
-    Trace order: contour, [click grid], landmarks, one faint full path per entry, one loss
+    Trace order: contour, landmarks, one faint full path per entry, one loss
     curve per entry, then the three animated traces: the comets (a fading tail and a head per
     entry), the loss heads and the loss cursor. Frames update only the animated traces,
     never the contour.
-    ``click_grid`` > 0 adds an invisible ``click_grid x click_grid`` markers grid for clicks.
     ``background`` is ``map_background(surface, grid)`` when the caller has it already: it
     depends on the surface alone, and costs more than the rest of the figure.
     """
     traces, images = background if background is not None else map_background(surface, grid)
     data = list(traces)
-    if click_grid:
-        data.append(_click_grid(surface, click_grid))
     data += landmark_traces(surface)
-    data += [_path_trace(e, font_size) for e in entries]
+    # The legend names each optimizer's lr only when they differ: a shared lr is in the
+    # attribution line, and an lr slider move then changes no legend text (no legend redraw).
+    show_lr = len({e.hparams.get("lr") for e in entries}) > 1
+    data += [_path_trace(e, font_size, show_lr) for e in entries]
     curves, log = [], True
     for e in entries:
         y, log = loss_curve(surface, e)
         curves.append(y)
-        data.append(_loss_trace(e, y, font_size))
+        data.append(_loss_trace(e, y, font_size, show_lr))
     finite = np.concatenate([c[np.isfinite(c)] for c in curves]) if curves else np.zeros(0)
     lo, hi = (float(finite.min()), float(finite.max())) if finite.size else (0.0, 1.0)
     steps = max((len(e.points) - 1 for e in entries), default=0)
@@ -393,6 +400,7 @@ def race_figure(
                         "anchor": "y2", "title": {"text": "step"}, "range": [0, max(steps, 1)]}
     layout["yaxis2"] = {**theme.layout_base(font_size)["yaxis"], "anchor": "x2",
                         "domain": [0.08, 1.0], "type": "log" if log else "linear",
+                        "range": _loss_range(lo, hi, log),
                         "exponentformat": "power",
                         **({"dtick": _decade_step(lo, hi)} if log else {}),
                         "title": {"text": "f − min f" if log else "f", "standoff": 4}}
@@ -404,13 +412,7 @@ def race_figure(
         margin={"l": 55, "r": 10, "t": 50, "b": BOTTOM_MARGIN},
     )
     if attribution:
-        layout["annotations"] = [{
-            # At the foot of the figure, under the slider, so exports carry it.
-            "text": attribution, "xref": "paper", "yref": "paper", "x": 1.0, "y": 0.0,
-            "yshift": -BOTTOM_MARGIN + 4, "xanchor": "right", "yanchor": "bottom",
-            "showarrow": False,
-            "font": {"size": max(9, font_size - 4), "color": "#777"},
-        }]
+        layout["annotations"] = [attribution_annotation(attribution, font_size)]
     spec: Spec = {"data": data, "layout": layout}
     if entries and steps > 0:
         shown = frame_steps(steps, max_frames)

@@ -11,6 +11,7 @@ where a wrong property name would be caught.
 from __future__ import annotations
 
 import base64
+import json
 from typing import Any
 
 import numpy as np
@@ -68,9 +69,19 @@ class SpecFigure(go.Figure):
         # st.cache_data pickles return values; go.Figure's own __reduce__ expects its init.
         return (SpecFigure, (self._spec,))
 
+    def to_json(self) -> str:  # type: ignore[override]
+        """The spec as compact JSON text (NumPy scalars and arrays as plain numbers)."""
+        return json.dumps(self._spec, separators=(",", ":"), default=_plain)
+
     def validated(self) -> go.Figure:
         return go.Figure(self._spec)
 
     def __repr__(self) -> str:
         return f"SpecFigure(traces={len(self._spec.get('data', []))}, " \
                f"frames={len(self._spec.get('frames', []))})"
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, np.generic | np.ndarray):
+        return value.tolist()
+    raise TypeError(f"not JSON serializable: {type(value).__name__}")
