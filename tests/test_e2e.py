@@ -267,6 +267,31 @@ def test_gif_export_downloads_a_gif(page, server):
     assert len(data) > 1000
 
 
+def test_presentation_mode_widens_the_chart(page, server):
+    open_app(page, server, "s=bowl&opt=sgd&n=30")
+    width = f"() => {GD}._fullLayout.width"
+    before = page.evaluate(width)
+    page.locator(".st-key-present label").first.click()
+    page.locator(".st-key-exit_present").wait_for()
+    # The sidebar is gone; the chart (in its iframe) follows the wider column.
+    page.wait_for_function(f"() => ({width})() > {before} + 200", timeout=20_000)
+    assert error_elements(page) == []
+
+
+def test_the_charts_png_button_downloads_the_chart_with_its_attribution(page, server):
+    open_app(page, server, "s=bowl&opt=sgd&n=30")
+    chart = page.frame_locator(RACE_FRAME)
+    chart.locator(CHART).hover()
+    with page.expect_download() as info:
+        chart.locator('.modebar-btn[data-title="Download the chart as a PNG"]').click()
+    data = Path(info.value.path()).read_bytes()
+    (ARTIFACTS / "chart.png").write_bytes(data)
+    assert data[:8] == b"\x89PNG\r\n\x1a\n"
+    assert info.value.suggested_filename == "descent-bowl.png"
+    width = int.from_bytes(data[16:20], "big")
+    assert width >= 3 * 600, "3x the on-screen size"
+
+
 def test_protocol_client_matches_the_browser(page, server):
     """benchmarks/load.py's client (harness.wsclient) sends what the browser sends: the lr
     change is a ``string_array_value`` holding the option's label, and the chart the server

@@ -24,3 +24,13 @@ def test_the_page_loads_plotly_from_its_own_folder_only():
     # No CDN: the app works offline and in a lecture hall without internet.
     assert '<script src="plotly.min.js"></script>' in html
     assert "http://" not in html.replace("http://www.w3.org", "") and "https://" not in html
+
+
+def test_frontend_folder_is_restored_when_its_files_disappear():
+    import shutil
+
+    folder = race_chart._frontend_dir()
+    shutil.rmtree(folder)
+    assert race_chart._frontend_dir() == folder
+    assert (folder / "plotly.min.js").stat().st_size > 1_000_000
+    assert (folder / "index.html").exists()

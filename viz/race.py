@@ -30,7 +30,7 @@ MAX_FRAMES = 150
 MAX_SLIDER_STEPS = 50
 MAP_DOMAIN = (0.0, 0.55)
 BOTTOM_MARGIN = 125  # x title, Play/Pause and the step slider, the attribution line
-LOSS_DOMAIN = (0.7, 1.0)
+LOSS_DOMAIN = (0.74, 1.0)
 # Just right of the map's domain (the map may be narrower: equal axis scales shrink it).
 _COLORBAR = {"thickness": 10, "len": 0.8, "x": MAP_DOMAIN[1] + 0.005, "xanchor": "left",
              "outlinewidth": 0}

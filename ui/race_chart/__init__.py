@@ -53,5 +53,6 @@ def race_chart(spec_json: str, *, key: str, config: dict[str, Any],
     into values (and ``on_click`` callbacks); ``config`` is Plotly's config (modebar, PNG
     export options).
     """
+    _frontend_dir()  # a stat per run: put the files back if a /tmp cleaner took them
     return _component(spec=spec_json, config=config, attribution=attribution,
                       clickable=clickable, key=key, default=None, on_change=on_click)
