@@ -26,10 +26,10 @@ from analysis.scene import (
 from analysis.sweep import auto_tune, shared_lr_warning
 from analysis.urlstate import LINE_SEARCHES
 from surfaces import MAX_LENGTH, SURFACES, ExpressionError
+from ui.cached import LR_OPTIONS
 from ui.state import apply_scene, hp_key, set_hp
 from viz import theme
 
-LR_OPTIONS = tuple(float(f"{v:.2g}") for v in np.logspace(-4, 1, 51))
 NOISE_OPTIONS = (0.0, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0, 30.0, 100.0)
 INVERSE_TIME_OPTIONS = (0.0, 1e-4, 3e-4, 1e-3, 3e-3, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0)
 
