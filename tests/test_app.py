@@ -294,3 +294,14 @@ def test_a_real_networks_loss_landscape_races():
     at = app_with_query(s="network", opt="sgd,adam", n="50")
     assert not at.warning, [w.value for w in at.warning]
     assert set(race_paths(at)) == {"sgd", "adam"}
+
+
+def test_a_start_outside_the_map_is_not_an_error():
+    # What a forged map click could send: the start inputs fall back inside the window.
+    at = fresh_app()
+    at.session_state["start_x"] = 1e9
+    at.session_state["start_y"] = float("nan")
+    at.run()
+    assert not at.exception
+    assert -2.0 <= at.session_state["start_x"] <= 2.0  # Rosenbrock's window
+    assert -1.0 <= at.session_state["start_y"] <= 3.0
