@@ -83,21 +83,25 @@ def race(
             opt, surface.grad, start_arr, steps, schedule=schedule, hess_fn=hess_fn,
             noise=noise, seed=seed,
         )
-        diverged_at = int(traj.diverged_at)
         with np.errstate(all="ignore"):
             values = surface.value(traj.points)
-        if diverged_at >= 0:
-            values = values.copy()
-            values[diverged_at:] = np.nan
-        entries.append(
-            RaceEntry(
-                name=name, points=traj.points, values=values,
-                # callables (a line search's value_fn) stay out: entries are cached by pickling
-                hparams={k: v for k, v in opt.hparams.items() if not callable(v)},
-                lrs=np.asarray(traj.lrs, dtype=np.float64), diverged_at=diverged_at,
-            )
-        )
+        entries.append(_entry(name, opt.hparams, traj.points, values, traj.lrs,
+                              int(traj.diverged_at)))
     return tuple(entries)
+
+
+def _entry(name: str, hparams: Mapping[str, Any], points: Array, values: Array, lrs: Array,
+           diverged_at: int) -> RaceEntry:
+    """A RaceEntry, its values NaN from the step it diverged at."""
+    values = np.array(values, dtype=np.float64)  # a copy: the caller's array stays as it is
+    if diverged_at >= 0:
+        values[diverged_at:] = np.nan
+    return RaceEntry(
+        name=name, points=points, values=values,
+        # callables (a line search's value_fn) stay out: entries are cached by pickling
+        hparams={k: v for k, v in hparams.items() if not callable(v)},
+        lrs=np.asarray(lrs, dtype=np.float64), diverged_at=diverged_at,
+    )
 
 
 def race_over_lrs(
@@ -131,20 +135,12 @@ def race_over_lrs(
                               schedule=schedule)
         with np.errstate(all="ignore"):
             values = surface.value(traj.points)  # (steps + 1, n)
-        column = []
-        for i, lr in enumerate(lr_array.tolist()):
-            diverged_at = int(traj.diverged_at[i])
-            v = values[:, i].copy()
-            if diverged_at >= 0:
-                v[diverged_at:] = np.nan
-            column.append(RaceEntry(
-                name=name, points=np.ascontiguousarray(traj.points[:, i]), values=v,
-                hparams={**{k: x for k, x in opt.hparams.items() if not callable(x)},
-                         "lr": lr},
-                lrs=np.ascontiguousarray(traj.lrs[:, i], dtype=np.float64),
-                diverged_at=diverged_at,
-            ))
-        columns.append(column)
+        columns.append([
+            _entry(name, {**opt.hparams, "lr": lr}, np.ascontiguousarray(traj.points[:, i]),
+                   values[:, i], np.ascontiguousarray(traj.lrs[:, i]),
+                   int(traj.diverged_at[i]))
+            for i, lr in enumerate(lr_array.tolist())
+        ])
     return [tuple(column[i] for column in columns) for i in range(len(lr_array))]
 
 

@@ -7,6 +7,7 @@ with ``(..., n, n)`` Hessians. Neither has a torch.optim counterpart.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any, NamedTuple
 
 import numpy as np
@@ -58,6 +59,32 @@ def _solve_or_gradient(a: Array, g: Array) -> Array:
         safe = np.where(singular[..., None, None], np.eye(a.shape[-1]), a)
         d = np.linalg.solve(safe, g[..., None])[..., 0]
         return np.where(singular[..., None], g, d)
+
+
+def _second_order(
+    name: str, lr: Any, damping: Any, direction: Callable[[Array, Array, int], Array]
+) -> Optimizer:
+    """Newton's methods share the step ``x <- x - lr * d``; they differ in the direction
+    ``d = direction(hess, grads, params.ndim)``."""
+    hparams = frozen({"lr": lr, "damping": damping})
+
+    def init(params: Array) -> NewtonState:
+        return NewtonState(t=0)
+
+    def update(
+        grads: Array,
+        state: NewtonState,
+        params: Array,
+        lr_scale: Any = 1.0,
+        hess: Array | None = None,
+    ) -> tuple[Array, NewtonState]:
+        hess = _needs_hessian(name, hess)
+        params, grads = np.asarray(params), np.asarray(grads)
+        nd = params.ndim
+        step = scaled_lr(lr, lr_scale, nd) * direction(hess, grads, nd)
+        return params - step, NewtonState(state.t + 1)
+
+    return Optimizer(name, init, update, hparams)
 
 
 def newton(*, lr: Any = 1.0, damping: Any = 0.0) -> Optimizer:
@@ -149,29 +176,13 @@ def newton(*, lr: Any = 1.0, damping: Any = 0.0) -> Optimizer:
     >>> x, state.t
     (array([0., 0.]), 1)
     """
-    lr = _lr(lr)
-    damping = _damping(damping)
-    hparams = frozen({"lr": lr, "damping": damping})
+    lr, damping = _lr(lr), _damping(damping)
     damped = nonzero(damping)
 
-    def init(params: Array) -> NewtonState:
-        return NewtonState(t=0)
+    def direction(hess: Array, grads: Array, nd: int) -> Array:
+        return _solve_or_gradient(_with_damping(hess, damping, nd) if damped else hess, grads)
 
-    def update(
-        grads: Array,
-        state: NewtonState,
-        params: Array,
-        lr_scale: Any = 1.0,
-        hess: Array | None = None,
-    ) -> tuple[Array, NewtonState]:
-        hess = _needs_hessian("newton", hess)
-        params, grads = np.asarray(params), np.asarray(grads)
-        nd = params.ndim
-        a = _with_damping(hess, damping, nd) if damped else hess
-        d = _solve_or_gradient(a, grads)
-        return params - scaled_lr(lr, lr_scale, nd) * d, NewtonState(state.t + 1)
-
-    return Optimizer("newton", init, update, hparams)
+    return _second_order("newton", lr, damping, direction)
 
 
 def saddle_free_newton(*, lr: Any = 1.0, damping: Any = 1e-3) -> Optimizer:
@@ -253,23 +264,9 @@ def saddle_free_newton(*, lr: Any = 1.0, damping: Any = 1e-3) -> Optimizer:
     >>> x
     array([0. , 0.2])
     """
-    lr = _lr(lr)
-    damping = _damping(damping)
-    hparams = frozen({"lr": lr, "damping": damping})
+    lr, damping = _lr(lr), _damping(damping)
 
-    def init(params: Array) -> NewtonState:
-        return NewtonState(t=0)
-
-    def update(
-        grads: Array,
-        state: NewtonState,
-        params: Array,
-        lr_scale: Any = 1.0,
-        hess: Array | None = None,
-    ) -> tuple[Array, NewtonState]:
-        hess = _needs_hessian("saddle_free_newton", hess)
-        params, grads = np.asarray(params), np.asarray(grads)
-        nd = params.ndim
+    def direction(hess: Array, grads: Array, nd: int) -> Array:
         lam, vecs = np.linalg.eigh(hess)
         scale = np.abs(lam) + (damping if isinstance(damping, float) else
                                align(damping, nd - 1)[..., None])
@@ -277,8 +274,6 @@ def saddle_free_newton(*, lr: Any = 1.0, damping: Any = 1e-3) -> Optimizer:
         along = np.einsum("...ji,...j->...i", vecs, grads)  # V^T g
         along = along / np.where(scale == 0, 1.0, scale)
         d = np.einsum("...ij,...j->...i", vecs, along)  # V (|L| + delta)^-1 V^T g
-        if singular.any():
-            d = np.where(singular[..., None], grads, d)
-        return params - scaled_lr(lr, lr_scale, nd) * d, NewtonState(state.t + 1)
+        return np.where(singular[..., None], grads, d) if singular.any() else d
 
-    return Optimizer("saddle_free_newton", init, update, hparams)
+    return _second_order("saddle_free_newton", lr, damping, direction)

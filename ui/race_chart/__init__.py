@@ -38,7 +38,8 @@ def _frontend_dir() -> Path:
     return folder
 
 
-_component = components.declare_component("race_chart", path=str(_frontend_dir()))
+_FOLDER = _frontend_dir()
+_component = components.declare_component("race_chart", path=str(_FOLDER))
 
 
 def race_chart(spec_json: str, *, key: str, config: dict[str, Any],
@@ -53,6 +54,7 @@ def race_chart(spec_json: str, *, key: str, config: dict[str, Any],
     into values (and ``on_click`` callbacks); ``config`` is Plotly's config (modebar, PNG
     export options).
     """
-    _frontend_dir()  # a stat per run: put the files back if a /tmp cleaner took them
+    if not (_FOLDER / "plotly.min.js").exists():  # a /tmp cleaner took it: put it back
+        _frontend_dir()
     return _component(spec=spec_json, config=config, attribution=attribution,
                       clickable=clickable, key=key, default=None, on_change=on_click)
