@@ -115,6 +115,11 @@ RENDERS_JS = f"""() => {{ const w = document.querySelector('{RACE_FRAME}').conte
   return [w.__descentRenders, w.__descentLast && w.__descentLast.how]; }}"""
 
 
+# How each render of the race chart went, oldest first: "full", "in place", "same" (nothing
+# to redraw) or "scrub" (an lr drawn from what the chart holds, before the rerun).
+HISTORY_JS = f"""() => document.querySelector('{RACE_FRAME}').contentWindow.__descentHistory"""
+
+
 def data_to_page(page: Any, x: float, y: float) -> tuple[float, float]:
     """Page pixels of data point (x, y) on the map's axes (the chart is in an iframe)."""
     return page.evaluate(f"""([x, y]) => {{
@@ -140,18 +145,110 @@ def test_page_loads_with_a_chart_and_no_error(page, server):
     assert page.locator('[data-testid="stAlert"]').count() == 0, "unexpected alert"
 
 
+def move_lr_and_wait(page: Any, key: str = "ArrowRight") -> list[str]:
+    """Move the lr slider one stop; wait for the chart to draw it, then for the rerun's
+    figure to reach the chart. Returns how those renders went."""
+    seen = len(page.evaluate(HISTORY_JS))
+    slider = lr_slider(page)
+    slider.focus()
+    slider.press(key)
+    page.wait_for_function(f"() => ({HISTORY_JS})().length >= {seen + 2}")
+    wait_idle(page)
+    return page.evaluate(HISTORY_JS)[seen:]
+
+
 def test_lr_slider_changes_the_chart(page, server):
     open_app(page, server)
     before = plot_signature(page)
-    slider = lr_slider(page)
-    slider.focus()
-    slider.press("ArrowRight")
-    wait_changed(page, SIGNATURE_JS, before)
+    renders = move_lr_and_wait(page)
     assert plot_signature(page) != before
     assert error_elements(page) == []
     assert "lr" in query_of(page), "the new lr is in the shareable URL"
-    # Same surface, optimizers and steps: the chart moved its lines without a full redraw.
-    assert page.evaluate(RENDERS_JS)[1] == "in place"
+    # The chart drew the new lr from what it had been sent, before the rerun; the rerun's
+    # figure was then the one on screen: nothing redrawn.
+    assert renders == ["scrub", "same"]
+    attribution = page.frame_locator(RACE_FRAME).locator("#attribution").inner_text()
+    assert "lr=0.0013" in attribution
+
+
+def test_the_chart_rebuilds_the_frames_python_makes(page, server):
+    """After an lr move drawn in the browser (with an optimizer diverging at the new lr),
+    the lines and every animation frame are the numbers viz.race_figure makes for it."""
+    import numpy as np
+
+    import viz
+    from analysis.scene import Scene
+    from ui import cached
+
+    open_app(page, server, "lr=0.0025")
+    assert move_lr_and_wait(page)[0] == "scrub"  # to 0.0032: Nesterov diverges
+    scene = Scene(lr=0.0032)
+    entries = cached.race_entries(scene)
+    assert any(e.diverged for e in entries)
+    want = viz.race_figure(scene.get_surface(), scene.get_surface().grid(20), entries).spec
+    got = page.evaluate(f"""() => {{ const gd = {GD};
+        const arr = (v) => Array.from(v || [], Number);
+        return {{lines: gd.data.map(t => [t.name || null, arr(t.x), arr(t.y)]),
+                 frames: gd._transitionData._frames.map(f => [f.name, f.traces,
+                    arr(f.data[0].x), arr(f.data[0].y), arr(f.data[1].x), arr(f.data[1].y),
+                    arr(f.data[2].x)])}}; }}""")
+    f4 = lambda v: np.asarray(viz.decode_typed_array(v), dtype=np.float32)  # noqa: E731
+    for i in scrub_moving(want):
+        name, x, y = got["lines"][i]
+        trace = want["data"][i]
+        assert name == trace.get("name")
+        if "x" in trace:
+            np.testing.assert_array_equal(np.float32(x), f4(trace["x"]))
+        np.testing.assert_array_equal(np.float32(y), f4(trace["y"]))
+    assert len(got["frames"]) == len(want["frames"])
+    for (name, traces, cx, cy, hx, hy, cursor), frame in zip(got["frames"], want["frames"],
+                                                             strict=True):
+        comet, heads, line = frame["data"]
+        assert name == frame["name"] and traces == frame["traces"]
+        np.testing.assert_array_equal(np.float32(cx), f4(comet["x"]))
+        np.testing.assert_array_equal(np.float32(cy), f4(comet["y"]))
+        assert hx == heads["x"] and cursor == line["x"]
+        np.testing.assert_array_equal(np.float32(hy), f4(heads["y"]))
+
+
+def scrub_moving(spec: dict) -> list[int]:
+    from viz import scrub
+
+    return scrub.moving_traces(spec)
+
+
+def test_dragging_the_lr_slider_redraws_the_chart_during_the_drag(page, server):
+    """The chart follows the lr thumb while the mouse is down (Streamlit sends the value only
+    on release), and keeps its place when the release brings warnings above it."""
+    open_app(page, server)
+    thumb = page.locator('.st-key-lr [data-testid="stSliderThumbValue"]').locator("..")
+    thumb.scroll_into_view_if_needed()
+    box = thumb.bounding_box()
+    x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+    before = page.evaluate(HISTORY_JS)
+    page.mouse.move(x, y)
+    page.mouse.down()
+    for i in range(1, 5):
+        page.mouse.move(x + 4 * i, y)
+        page.wait_for_function(f"() => ({HISTORY_JS})().length >= {len(before) + i}")
+    during = page.evaluate(HISTORY_JS)[len(before):]
+    attribution = page.frame_locator(RACE_FRAME).locator("#attribution").inner_text()
+    assert during == ["scrub"] * 4, "the chart did not follow the thumb before the release"
+    assert "lr=0.0025" in attribution
+    # On past the stops the chart holds, to where two optimizers diverge, and release.
+    for i in range(5, 9):
+        page.mouse.move(x + 4 * i, y)
+    page.mouse.up()
+    page.wait_for_function(
+        "() => document.querySelectorAll('[data-testid=\"stAlert\"]').length >= 2")
+    wait_idle(page)
+    history = page.evaluate(HISTORY_JS)
+    assert history[:len(before)] == before and len(history) > len(before) + 4, \
+        "the chart was re-mounted (a fresh iframe)"
+    assert page.frame_locator(RACE_FRAME).locator(f"{CHART} .scatterlayer path.js-line") \
+        .count() >= 5
+    assert "lr=0.005" in page.frame_locator(RACE_FRAME).locator("#attribution").inner_text()
+    assert error_elements(page) == []
 
 
 def test_play_advances_the_animation(page, server):
@@ -246,8 +343,10 @@ def test_a_lecture_preset_loads_its_scene(page, server):
     assert surface == SURFACES[scene.surface].title
     info = page.locator('[data-testid="stAlert"]', has_text=preset.title)
     info.wait_for()
-    # Another surface: the chart was redrawn in full, not moved in place.
+    # Another surface: the chart was redrawn in full, not moved in place; and the slider
+    # values the preset set did not count as the user's moves.
     assert page.evaluate(RENDERS_JS)[1] == "full"
+    assert "scrub" not in page.evaluate(HISTORY_JS)
     assert query_of(page).get("s") == scene.surface
     assert error_elements(page) == []
 
@@ -311,11 +410,7 @@ def test_protocol_client_matches_the_browser(page, server):
     page.on("websocket", on_ws)
     open_app(page, server, "s=bowl")
     n_received = len(received)
-    before = plot_signature(page)
-    slider = lr_slider(page)
-    slider.focus()
-    slider.press("ArrowRight")
-    wait_changed(page, SIGNATURE_JS, before)
+    move_lr_and_wait(page)
     change = BackMsg.FromString(sent[-1]).rerun_script
     lr_states = [w for w in change.widget_states.widgets if w.id.endswith("-lr")]
     assert len(lr_states) == 1 and lr_states[0].WhichOneof("value") == "string_array_value"

@@ -6,6 +6,7 @@ bounded (``max_entries``) so that a server with many students does not grow with
 
 from __future__ import annotations
 
+import json
 from dataclasses import replace
 
 import numpy as np
@@ -83,17 +84,69 @@ def _map_background(surface_key: Scene) -> tuple[list, list]:
     return viz.map_background(surface_key.get_surface(), grid(surface_key, GRID_RESOLUTION))
 
 
+def slider_label(value: float) -> str:
+    """How the log sliders show a value (and how the race chart recognises the lr shown)."""
+    return f"{value:g}"
+
+
+def attribution_text(scene: Scene) -> str:
+    """The line under the race chart, also drawn into its PNG download."""
+    return f"Descent · {scene.get_surface().title} · {scene.summary()}"
+
+
 def race_figure_json(scene: Scene, font_size: int) -> str:
-    """The race figure as the JSON text the race chart component is sent (cached as text:
-    serializing it is a tenth of a rerun)."""
+    """The race figure as the JSON text the race chart component is sent: without frames,
+    which the component rebuilds (cached as text: serializing is a tenth of a rerun)."""
     return _race_figure_json(scene.race_key(), font_size)
 
 
 @st.cache_data(max_entries=32, show_spinner=False)
 def _race_figure_json(scene: Scene, font_size: int) -> str:
-    return viz.race_figure(scene.get_surface(), grid(scene, GRID_RESOLUTION), race_entries(scene),
-                           background=map_background(scene),
-                           font_size=font_size).to_json()
+    return _race_figure(scene, font_size).to_json()
+
+
+def _race_figure(scene: Scene, font_size: int) -> viz.SpecFigure:
+    return viz.race_figure(scene.get_surface(), grid(scene, GRID_RESOLUTION),
+                           race_entries(scene), background=map_background(scene),
+                           font_size=font_size, with_frames=False)
+
+
+# Slider stops either side of the current lr whose figures the race chart gets in advance.
+SCRUB_REACH = 4
+
+
+def lr_scrub_json(scene: Scene, font_size: int) -> str | None:
+    """For the lr slider's stops near ``scene.lr``, what the race chart needs to show them
+    at once when the slider moves (``viz.scrub``): JSON ``{"current": label, "variants":
+    {label: {"parts", "attribution"}}}``, with only stops whose figure differs from this one
+    in moving parts alone. None where the lr slider does not drive cheap block races (noisy
+    gradients, or no optimizer follows the slider): the chart then waits for the rerun."""
+    return _lr_scrub_json(scene.race_key(), font_size)
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def _lr_scrub_json(scene: Scene, font_size: int) -> str | None:
+    if scene.noise or not any(_follows_the_slider(scene, n) for n in scene.optimizers):
+        return None
+    options = sorted(set(LR_OPTIONS) | {scene.lr})  # the slider's stops (sidebar.py)
+    at = options.index(scene.lr)
+    own = _lr_variant(scene, font_size)
+    variants = {}
+    for lr in options[max(0, at - SCRUB_REACH):at + SCRUB_REACH + 1]:
+        digest, variant = own if lr == scene.lr else _lr_variant(replace(scene, lr=lr), font_size)
+        if digest == own[0]:
+            variants[slider_label(lr)] = variant
+    # The variants are JSON text already: splice them rather than parse and re-serialize.
+    body = ",".join(f"{json.dumps(label)}:{text}" for label, text in variants.items())
+    return f'{{"current":{json.dumps(slider_label(scene.lr))},"variants":{{{body}}}}}'
+
+
+@st.cache_data(max_entries=160, show_spinner=False)
+def _lr_variant(scene: Scene, font_size: int) -> tuple[str, str]:
+    """One lr's figure as (its structure digest, its moving parts and attribution as JSON)."""
+    spec = _race_figure(scene, font_size).spec
+    variant = {"parts": viz.scrub.moving_parts(spec), "attribution": attribution_text(scene)}
+    return viz.scrub.structure(spec), viz.spec_json(variant)
 
 
 def surface3d_figure(scene: Scene) -> viz.SpecFigure:

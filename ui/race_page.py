@@ -85,8 +85,9 @@ def _header(scene: Scene) -> Scene:
         st.caption("This link restores exactly this scene:")
         st.code(share_url(query), language=None, wrap_lines=True)
     preset = PRESETS.get(st.session_state.get("preset", ""))
-    if preset is not None and preset.scene().race_key() == scene.race_key():
-        st.info(f"**{preset.title}.** {preset.caption}")
+    with st.container():  # always there: see race_page
+        if preset is not None and preset.scene().race_key() == scene.race_key():
+            st.info(f"**{preset.title}.** {preset.caption}")
     return scene
 
 
@@ -102,10 +103,11 @@ def _race_view(scene: Scene, entries: tuple[RaceEntry, ...], presenting: bool) -
                         key="surface_3d")
         return
     font_size = 20 if presenting else 14
-    attribution = f"Descent · {scene.get_surface().title} · {scene.summary()}"
     race_chart(cached.race_figure_json(scene, font_size), key="race_chart", config=config,
-               attribution=viz.attribution_annotation(attribution, font_size),
-               clickable=st.session_state.get("pick_start", False), on_click=_on_map_click)
+               attribution=viz.attribution_annotation(cached.attribution_text(scene),
+                                                      font_size),
+               clickable=st.session_state.get("pick_start", False), on_click=_on_map_click,
+               scrub_json=cached.lr_scrub_json(scene, font_size), follow="lr")
     if not presenting:
         st.caption("Press ▶ to animate; drag the step slider to scrub the map and the loss "
                    "together (keys: space = play/pause, ← → = step). Turn on *Pick the start "
@@ -113,27 +115,33 @@ def _race_view(scene: Scene, entries: tuple[RaceEntry, ...], presenting: bool) -
 
 
 def race_page() -> None:
+    # Messages that come and go live in containers that are always there, so that the race
+    # chart keeps its place in the page: a chart that moves is re-mounted by Streamlit (a
+    # full redraw), and a component re-mounted during a rerun may never be sent its figure.
     load_scene_from_url_once()
-    for warning in st.session_state.get(URL_WARNINGS, []):
-        st.warning(warning)
     presenting = st.session_state.get("present", False)
-    if presenting:
-        st.markdown(presentation_css(), unsafe_allow_html=True)
-        st.button("Exit presentation mode", key="exit_present",
-                  on_click=lambda: st.session_state.update(present=False))
+    with st.container():
+        for warning in st.session_state.get(URL_WARNINGS, []):
+            st.warning(warning)
+        if presenting:
+            st.markdown(presentation_css(), unsafe_allow_html=True)
+            st.button("Exit presentation mode", key="exit_present",
+                      on_click=lambda: st.session_state.update(present=False))
     scene = _header(sidebar())
+    alerts = st.container()
     if not scene.optimizers:
-        st.info("Pick at least one optimizer in the sidebar to start the race.")
+        alerts.info("Pick at least one optimizer in the sidebar to start the race.")
         return
     entries = cached.race_entries(scene)
     note = shared_lr_note(scene)
     if note:
-        st.warning(note)
+        alerts.warning(note)
     for e in entries:
         if e.diverged:
-            st.warning(f"**{theme.label(e.name)} diverged at step {e.diverged_at}**: the learning "
-                       f"rate {e.hparams['lr']:g} is too large for this surface, so each step "
-                       "overshoots further. Its line stops where it left the map.")
+            alerts.warning(f"**{theme.label(e.name)} diverged at step {e.diverged_at}**: the "
+                           f"learning rate {e.hparams['lr']:g} is too large for this surface, "
+                           "so each step overshoots further. Its line stops where it left the "
+                           "map.")
     _race_view(scene, entries, presenting)
     if not presenting:
         results_table(scene, entries)

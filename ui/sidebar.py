@@ -26,7 +26,7 @@ from analysis.scene import (
 from analysis.sweep import auto_tune, shared_lr_warning
 from analysis.urlstate import LINE_SEARCHES
 from surfaces import MAX_LENGTH, SURFACES, ExpressionError
-from ui.cached import LR_OPTIONS
+from ui.cached import LR_OPTIONS, slider_label
 from ui.state import apply_scene, hp_key, set_hp
 from viz import theme
 
@@ -43,7 +43,7 @@ def log_select_slider(container: Any, label: str, options: Sequence[float], key:
     if current is None:
         st.session_state[key] = merged[len(merged) // 2]
     return float(container.select_slider(label, merged, key=key, help=help,
-                                         format_func=lambda v: f"{v:g}"))
+                                         format_func=slider_label))
 
 
 def _on_surface_change() -> None:

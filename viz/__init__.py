@@ -1,5 +1,6 @@
 """Plotly figures (and slide exports) of Descent: pure functions, no Streamlit here."""
 
+from viz import scrub
 from viz.explore import CLICK_TRACE, basins_figure, lr_legend_name, sweep_figure
 from viz.race import (
     LevelScale,
@@ -10,7 +11,7 @@ from viz.race import (
     race_figure,
     surface3d_figure,
 )
-from viz.spec import SpecFigure, decode_typed_array, typed_array
+from viz.spec import SpecFigure, decode_typed_array, spec_json, typed_array
 
 __all__ = [
     "CLICK_TRACE",
@@ -24,6 +25,8 @@ __all__ = [
     "map_background",
     "lr_legend_name",
     "race_figure",
+    "scrub",
+    "spec_json",
     "surface3d_figure",
     "sweep_figure",
     "typed_array",

@@ -346,6 +346,7 @@ def race_figure(
     playback_seconds: float = 8.0,
     attribution: str = "",
     background: tuple[list[Spec], list[Spec]] | None = None,
+    with_frames: bool = True,
 ) -> SpecFigure:
     """The race: contour map with every optimizer's path (left) and loss per step (right),
     animated together client-side on one Play button and one step slider.
@@ -357,6 +358,9 @@ def race_figure(
     never the contour.
     ``background`` is ``map_background(surface, grid)`` when the caller has it already: it
     depends on the surface alone, and costs more than the rest of the figure.
+    ``layout.meta.motion`` says how the frames follow from the traces (the frame steps, the
+    comet trail, which traces are paths, losses and animated); ``with_frames=False`` leaves
+    the frames out for a consumer that rebuilds them from it (the race chart component).
     """
     traces, images = background if background is not None else map_background(surface, grid)
     data = list(traces)
@@ -364,7 +368,9 @@ def race_figure(
     # The legend names each optimizer's lr only when they differ: a shared lr is in the
     # attribution line, and an lr slider move then changes no legend text (no legend redraw).
     show_lr = len({e.hparams.get("lr") for e in entries}) > 1
+    paths = list(range(len(data), len(data) + len(entries)))
     data += [_path_trace(e, font_size, show_lr) for e in entries]
+    losses = list(range(len(data), len(data) + len(entries)))
     curves, log = [], True
     for e in entries:
         y, log = loss_curve(surface, e)
@@ -417,15 +423,20 @@ def race_figure(
     if entries and steps > 0:
         shown = frame_steps(steps, max_frames)
         frame_ms = max(15, int(1000 * playback_seconds / len(shown)))
-        comets = _comets(entries, shown, trail)
-        heads = np.stack([c[np.minimum(shown, len(c) - 1)] for c in curves])  # (n, frames)
-        frames = [
-            {"name": str(k), "traces": animated,
-             "data": [{"x": typed_array(c[:, 0]), "y": typed_array(c[:, 1])},
-                      {"x": [k] * len(entries), "y": typed_array(h)}, {"x": [k, k]}]}
-            for k, c, h in zip(shown.tolist(), comets, heads.T, strict=True)
-        ]
-        spec["frames"] = frames
+        # How the frames follow from the traces, for the race chart component: it rebuilds
+        # them in the browser (viz.scrub.without_frames) instead of receiving 150 frames.
+        layout["meta"] = {"motion": {"frames": shown.tolist(), "trail": trail,
+                                     "length": steps + 1, "paths": paths, "losses": losses,
+                                     "animated": animated}}
+        if with_frames:
+            comets = _comets(entries, shown, trail)
+            heads = np.stack([c[np.minimum(shown, len(c) - 1)] for c in curves])  # (n, frames)
+            spec["frames"] = [
+                {"name": str(k), "traces": animated,
+                 "data": [{"x": typed_array(c[:, 0]), "y": typed_array(c[:, 1])},
+                          {"x": [k] * len(entries), "y": typed_array(h)}, {"x": [k, k]}]}
+                for k, c, h in zip(shown.tolist(), comets, heads.T, strict=True)
+            ]
         layout["updatemenus"], layout["sliders"] = _animation_controls(shown, font_size, frame_ms)
     return SpecFigure(spec)
 

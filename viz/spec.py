@@ -27,7 +27,9 @@ def typed_array(values: npt.ArrayLike, dtype: str = "f4") -> dict[str, str]:
     float32 by default: 7 significant digits are more than a screen shows, at half the bytes.
     NaN is kept: plotly.js draws it as a gap, which is how a diverged path stops.
     """
-    arr = np.ascontiguousarray(values, dtype=np.dtype(dtype).newbyteorder("<"))
+    # A value beyond float32 (a diverging run's loss near 1e40) becomes inf: off the chart.
+    with np.errstate(over="ignore"):
+        arr = np.ascontiguousarray(values, dtype=np.dtype(dtype).newbyteorder("<"))
     spec = {"dtype": dtype, "bdata": base64.b64encode(arr.tobytes()).decode("ascii")}
     if arr.ndim > 1:
         spec["shape"] = ",".join(str(n) for n in arr.shape)
@@ -42,6 +44,11 @@ def decode_typed_array(spec: Any) -> np.ndarray:
             arr = arr.reshape([int(n) for n in str(spec["shape"]).split(",")])
         return arr
     return np.asarray(spec)
+
+
+def spec_json(spec: Any) -> str:
+    """A spec (or part of one) as compact JSON text, NumPy scalars and arrays as plain numbers."""
+    return json.dumps(spec, separators=(",", ":"), default=_plain)
 
 
 class SpecFigure(go.Figure):
@@ -71,7 +78,7 @@ class SpecFigure(go.Figure):
 
     def to_json(self) -> str:  # type: ignore[override]
         """The spec as compact JSON text (NumPy scalars and arrays as plain numbers)."""
-        return json.dumps(self._spec, separators=(",", ":"), default=_plain)
+        return spec_json(self._spec)
 
     def validated(self) -> go.Figure:
         return go.Figure(self._spec)

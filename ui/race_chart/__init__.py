@@ -44,7 +44,8 @@ _component = components.declare_component("race_chart", path=str(_FOLDER))
 
 def race_chart(spec_json: str, *, key: str, config: dict[str, Any],
                attribution: dict[str, Any] | None = None, clickable: bool = False,
-               on_click: Any = None) -> dict[str, float] | None:
+               on_click: Any = None, scrub_json: str | None = None,
+               follow: str | None = None) -> dict[str, float] | None:
     """Draw the figure ``spec_json`` (``SpecFigure.to_json()``); return the last map click
     ``{"x", "y", "at"}`` (None before any).
 
@@ -52,9 +53,12 @@ def race_chart(spec_json: str, *, key: str, config: dict[str, Any],
     under the chart and drawn into the PNG download, but kept out of the figure, whose
     every annotation change would cost a full redraw. ``clickable`` turns clicks on the map
     into values (and ``on_click`` callbacks); ``config`` is Plotly's config (modebar, PNG
-    export options).
+    export options). ``scrub_json`` (``ui.cached.lr_scrub_json``) holds the figures of
+    nearby values of the slider whose widget key is ``follow``: the chart shows them as soon
+    as that slider moves, before the rerun.
     """
     if not (_FOLDER / "plotly.min.js").exists():  # a /tmp cleaner took it: put it back
         _frontend_dir()
     return _component(spec=spec_json, config=config, attribution=attribution,
-                      clickable=clickable, key=key, default=None, on_change=on_click)
+                      clickable=clickable, scrub=scrub_json, follow=follow, key=key,
+                      default=None, on_change=on_click)
