@@ -220,6 +220,8 @@ def scrub_moving(spec: dict) -> list[int]:
 def test_dragging_the_lr_slider_redraws_the_chart_during_the_drag(page, server):
     """The chart follows the lr thumb while the mouse is down (Streamlit sends the value only
     on release), and keeps its place when the release brings warnings above it."""
+    from ui import cached
+
     open_app(page, server)
     thumb = page.locator('.st-key-lr [data-testid="stSliderThumbValue"]').locator("..")
     thumb.scroll_into_view_if_needed()
@@ -228,22 +230,24 @@ def test_dragging_the_lr_slider_redraws_the_chart_during_the_drag(page, server):
     before = page.evaluate(HISTORY_JS)
     page.mouse.move(x, y)
     page.mouse.down()
-    for i in range(1, 5):
-        page.mouse.move(x + 4 * i, y)
+    reach = cached.SCRUB_REACH  # the stops either side the chart holds
+    for i in range(1, reach + 1):
+        page.mouse.move(x + 4 * i, y)  # ~one stop (the slider is ~230 px for 51 stops)
         page.wait_for_function(f"() => ({HISTORY_JS})().length >= {len(before) + i}")
     during = page.evaluate(HISTORY_JS)[len(before):]
     attribution = page.frame_locator(RACE_FRAME).locator("#attribution").inner_text()
-    assert during == ["scrub"] * 4, "the chart did not follow the thumb before the release"
-    assert "lr=0.0025" in attribution
+    assert during == ["scrub"] * reach, "the chart did not follow the thumb before the release"
+    stops = cached.LR_OPTIONS
+    assert f"lr={cached.slider_label(stops[stops.index(0.001) + reach])} " in attribution
     # On past the stops the chart holds, to where two optimizers diverge, and release.
-    for i in range(5, 9):
+    for i in range(reach + 1, 9):
         page.mouse.move(x + 4 * i, y)
     page.mouse.up()
     page.wait_for_function(
         "() => document.querySelectorAll('[data-testid=\"stAlert\"]').length >= 2")
     wait_idle(page)
     history = page.evaluate(HISTORY_JS)
-    assert history[:len(before)] == before and len(history) > len(before) + 4, \
+    assert history[:len(before)] == before and len(history) > len(before) + reach, \
         "the chart was re-mounted (a fresh iframe)"
     assert page.frame_locator(RACE_FRAME).locator(f"{CHART} .scatterlayer path.js-line") \
         .count() >= 5

@@ -7,6 +7,7 @@ bounded (``max_entries``) so that a server with many students does not grow with
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import replace
 
 import numpy as np
@@ -46,23 +47,36 @@ def _follows_the_slider(scene: Scene, name: str) -> bool:
 
 @st.cache_data(max_entries=64, show_spinner=False)
 def _race_entries(scene: Scene) -> tuple[RaceEntry, ...]:
+    return _uncached_race_entries(scene)
+
+
+def _uncached_race_entries(scene: Scene) -> tuple[RaceEntry, ...]:
     followers = [n for n in scene.optimizers if _follows_the_slider(scene, n)]
     if scene.noise or scene.lr not in LR_OPTIONS or not followers:
         return race(scene.get_surface(), scene.optimizer_specs(), scene.start_point(),
                     scene.steps, schedule=scene.schedule_fn(), noise=scene.noise,
                     seed=scene.seed)
     # The lr slider's stops near this one at once (the cost of about one race): the next
-    # slider moves are cache hits. The others (own lr, Newton's methods) race on their own.
+    # slider moves are cache hits. The others (own lr, Newton's methods) do not depend on
+    # the slider: raced once for all its stops.
     block, offset = divmod(LR_OPTIONS.index(scene.lr), LR_BLOCK)
     shared = _slider_races(replace(scene, lr=LR_OPTIONS[0]), block)[offset]
-    rest = [n for n in scene.optimizers if n not in followers]
-    own = dict(zip(rest, race(
-        scene.get_surface(), [(n, scene.hparams(n)) for n in rest], scene.start_point(),
-        scene.steps, schedule=scene.schedule_fn()), strict=True))
+    own = _own_races(replace(scene, lr=LR_OPTIONS[0]))
     return tuple(shared[n] if n in shared else own[n] for n in scene.optimizers)
 
 
-@st.cache_data(max_entries=16, show_spinner=False)
+@st.cache_data(max_entries=32, show_spinner=False)
+def _own_races(scene: Scene) -> dict[str, RaceEntry]:
+    """The races of the optimizers that do not follow the lr slider (``scene.lr`` unused)."""
+    rest = [n for n in scene.optimizers if not _follows_the_slider(scene, n)]
+    return dict(zip(rest, race(
+        scene.get_surface(), [(n, scene.hparams(n)) for n in rest], scene.start_point(),
+        scene.steps, schedule=scene.schedule_fn()), strict=True))
+
+
+# Each block is ~0.4 MB (5 optimizers x 300 steps x 8 lrs); 48 hold the stops around the lr
+# of 20 sessions with distinct scenes (up to two blocks each), so none is raced twice.
+@st.cache_data(max_entries=48, show_spinner=False)
 def _slider_races(scene: Scene, block: int) -> list[dict[str, RaceEntry]]:
     """For each stop of the lr slider's ``block``-th block of ``LR_BLOCK`` stops, the races
     of the optimizers that follow it. Blocks, not all 51 stops: the same cost per batch
@@ -89,6 +103,12 @@ def slider_label(value: float) -> str:
     return f"{value:g}"
 
 
+def slider_stops(options: Sequence[float], current: float | None) -> list[float]:
+    """A log slider's stops: its options, plus the current value where it is off them (from
+    a link, a preset or auto-tune), so that it is shown as it is, not snapped."""
+    return sorted(set(options) | ({float(current)} if current is not None else set()))
+
+
 def attribution_text(scene: Scene) -> str:
     """The line under the race chart, also drawn into its PNG download."""
     return f"Descent · {scene.get_surface().title} · {scene.summary()}"
@@ -105,46 +125,53 @@ def _race_figure_json(scene: Scene, font_size: int) -> str:
     return _race_figure(scene, font_size).to_json()
 
 
-def _race_figure(scene: Scene, font_size: int) -> viz.SpecFigure:
+def _race_figure(scene: Scene, font_size: int,
+                 entries: tuple[RaceEntry, ...] | None = None) -> viz.SpecFigure:
     return viz.race_figure(scene.get_surface(), grid(scene, GRID_RESOLUTION),
-                           race_entries(scene), background=map_background(scene),
-                           font_size=font_size, with_frames=False)
+                           race_entries(scene) if entries is None else entries,
+                           background=map_background(scene), font_size=font_size,
+                           with_frames=False)
 
 
 # Slider stops either side of the current lr whose figures the race chart gets in advance.
-SCRUB_REACH = 4
+SCRUB_REACH = 3
 
 
 def lr_scrub_json(scene: Scene, font_size: int) -> str | None:
     """For the lr slider's stops near ``scene.lr``, what the race chart needs to show them
     at once when the slider moves (``viz.scrub``): JSON ``{"current": label, "variants":
-    {label: {"parts", "attribution"}}}``, with only stops whose figure differs from this one
-    in moving parts alone. None where the lr slider does not drive cheap block races (noisy
+    {label: {"parts", "attribution"}}}`` for the ``SCRUB_REACH`` stops either side (the
+    current one's figure is the one sent with it), only those whose figure differs from this
+    one in moving parts alone. None where the lr slider does not drive cheap block races (noisy
     gradients, or no optimizer follows the slider): the chart then waits for the rerun."""
-    return _lr_scrub_json(scene.race_key(), font_size)
-
-
-@st.cache_data(max_entries=32, show_spinner=False)
-def _lr_scrub_json(scene: Scene, font_size: int) -> str | None:
+    # Not cached itself: it is spliced from cached variants in about a millisecond, and 20
+    # sessions' payloads (~0.16 MB each) would cost more memory than they save time.
+    scene = scene.race_key()
     if scene.noise or not any(_follows_the_slider(scene, n) for n in scene.optimizers):
         return None
-    options = sorted(set(LR_OPTIONS) | {scene.lr})  # the slider's stops (sidebar.py)
+    options = slider_stops(LR_OPTIONS, scene.lr)
     at = options.index(scene.lr)
-    own = _lr_variant(scene, font_size)
+    own = _lr_variant(scene, font_size)[0]  # its structure digest
     variants = {}
     for lr in options[max(0, at - SCRUB_REACH):at + SCRUB_REACH + 1]:
-        digest, variant = own if lr == scene.lr else _lr_variant(replace(scene, lr=lr), font_size)
-        if digest == own[0]:
+        if lr == scene.lr:
+            continue  # the figure sent with it
+        digest, variant = _lr_variant(replace(scene, lr=lr), font_size)
+        if digest == own:
             variants[slider_label(lr)] = variant
     # The variants are JSON text already: splice them rather than parse and re-serialize.
     body = ",".join(f"{json.dumps(label)}:{text}" for label, text in variants.items())
     return f'{{"current":{json.dumps(slider_label(scene.lr))},"variants":{{{body}}}}}'
 
 
-@st.cache_data(max_entries=160, show_spinner=False)
+# Enough for 20 sessions each a few slider stops from its start (~26 KB each): fewer, and
+# a classroom of distinct scenes evicts and re-races them on every move.
+@st.cache_data(max_entries=320, show_spinner=False)
 def _lr_variant(scene: Scene, font_size: int) -> tuple[str, str]:
-    """One lr's figure as (its structure digest, its moving parts and attribution as JSON)."""
-    spec = _race_figure(scene, font_size).spec
+    """One lr's figure as (its structure digest, its moving parts and attribution as JSON).
+    Its races are not kept in ``_race_entries``: the neighbours of every session's lr would
+    push out the races the sessions show."""
+    spec = _race_figure(scene, font_size, _uncached_race_entries(scene)).spec
     variant = {"parts": viz.scrub.moving_parts(spec), "attribution": attribution_text(scene)}
     return viz.scrub.structure(spec), viz.spec_json(variant)
 

@@ -26,7 +26,7 @@ from analysis.scene import (
 from analysis.sweep import auto_tune, shared_lr_warning
 from analysis.urlstate import LINE_SEARCHES
 from surfaces import MAX_LENGTH, SURFACES, ExpressionError
-from ui.cached import LR_OPTIONS, slider_label
+from ui.cached import LR_OPTIONS, slider_label, slider_stops
 from ui.state import apply_scene, hp_key, set_hp
 from viz import theme
 
@@ -39,7 +39,7 @@ def log_select_slider(container: Any, label: str, options: Sequence[float], key:
     """A select-slider over ``options`` that also offers the current value exactly, so a value
     from a link, a preset or auto-tune is shown as it is, not snapped."""
     current = st.session_state.get(key)
-    merged = sorted(set(options) | ({float(current)} if current is not None else set()))
+    merged = slider_stops(options, current)
     if current is None:
         st.session_state[key] = merged[len(merged) // 2]
     return float(container.select_slider(label, merged, key=key, help=help,
