@@ -112,7 +112,28 @@ def test_diverging_lr_warns_without_exception():
     assert not at.exception
     warnings = [w.value for w in at.warning]
     assert any("SGD diverged at step" in w for w in warnings), warnings
+    # One warning for all the runs that blew up, so the chart stays in view.
+    assert sum("diverged at step" in w for w in warnings) == 1, warnings
     assert len(at.dataframe) == 1
+
+
+def test_divergence_note_names_every_blown_run_once():
+    from analysis.race import RaceEntry
+    from ui.race_page import divergence_note
+
+    def entry(name, lr, at):
+        hp = {} if lr is None else {"lr": lr}
+        return RaceEntry(name, hp, np.zeros((3, 2)), np.zeros(3), np.zeros(3), at)
+
+    assert divergence_note((entry("sgd", 0.1, -1),)) is None
+    one = divergence_note((entry("sgd", 0.1, 4), entry("adam", 0.1, -1)))
+    assert one.startswith("**SGD diverged at step 4**: the learning rate 0.1 is")
+    assert "Its line stops where it left the map." in one
+    many = divergence_note((entry("sgd", 0.1, 4), entry("adam", 2.0, 7),
+                            entry("newton", None, 2)))
+    assert many.startswith("**SGD diverged at step 4, Adam at step 7, Newton at step 2**")
+    assert "the learning rates 0.1, 1, 2 are too large" in many  # Newton's step: 1
+    assert "Their lines stop where they left the map." in many
 
 
 def test_no_optimizer_selected_shows_hint():

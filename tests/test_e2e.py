@@ -188,17 +188,20 @@ def test_the_chart_rebuilds_the_frames_python_makes(page, server):
     want = viz.race_figure(scene.get_surface(), scene.get_surface().grid(20), entries).spec
     got = page.evaluate(f"""() => {{ const gd = {GD};
         const arr = (v) => Array.from(v || [], Number);
-        return {{lines: gd.data.map(t => [t.name || null, arr(t.x), arr(t.y)]),
+        return {{lines: gd.data.map((t, i) => [t.name || null, arr(t.x), arr(t.y),
+                                               gd._fullData[i].visible]),
                  frames: gd._transitionData._frames.map(f => [f.name, f.traces,
                     arr(f.data[0].x), arr(f.data[0].y), arr(f.data[1].x), arr(f.data[1].y),
                     arr(f.data[2].x)])}}; }}""")
     f4 = lambda v: np.asarray(viz.decode_typed_array(v), dtype=np.float32)  # noqa: E731
     for i in scrub_moving(want):
-        name, x, y = got["lines"][i]
+        name, x, y, visible = got["lines"][i]
         trace = want["data"][i]
-        assert name == trace.get("name")
+        assert name == trace.get("name") and visible is True
         if "x" in trace:
             np.testing.assert_array_equal(np.float32(x), f4(trace["x"]))
+        else:
+            assert x == [], "a loss curve's steps are implicit"
         np.testing.assert_array_equal(np.float32(y), f4(trace["y"]))
     assert len(got["frames"]) == len(want["frames"])
     for (name, traces, cx, cy, hx, hy, cursor), frame in zip(got["frames"], want["frames"],
@@ -209,6 +212,57 @@ def test_the_chart_rebuilds_the_frames_python_makes(page, server):
         np.testing.assert_array_equal(np.float32(cy), f4(comet["y"]))
         assert hx == heads["x"] and cursor == line["x"]
         np.testing.assert_array_equal(np.float32(hy), f4(heads["y"]))
+
+
+def polylines(d: str) -> list[Any]:
+    """The polylines of an SVG path made of M and L commands, as (n, 2) arrays."""
+    import numpy as np
+
+    return [np.array([[float(v) for v in pair.split(",")] for pair in part.split("L") if pair])
+            for part in d.split("M") if part]
+
+
+def far_points(a: list[Any], b: list[Any], box: tuple[float, float], tol: float) -> int:
+    """How many vertices of polylines ``a`` inside ``box`` (width, height) lie farther than
+    ``tol`` pixels from every segment of polylines ``b``."""
+    import numpy as np
+
+    segments = [(p[:-1], p[1:]) for p in b if len(p) > 1]
+    far = 0
+    for line in a:
+        inside = line[(line[:, 0] >= 0) & (line[:, 0] <= box[0]) & (line[:, 1] >= 0)
+                      & (line[:, 1] <= box[1])]
+        for point in inside:
+            best = np.inf
+            for s0, s1 in segments:
+                seg = s1 - s0
+                t = np.clip(((point - s0) * seg).sum(1) / np.maximum((seg ** 2).sum(1), 1e-12),
+                            0, 1)
+                best = min(best, float(np.min(np.hypot(*(s0 + t[:, None] * seg - point).T))))
+            far += best > tol
+    return far
+
+
+def test_the_lines_drawn_at_once_are_plotlys_lines(page, server):
+    """On an lr move the chart writes the new lines into the SVG itself, before Plotly's own
+    redraw; then Plotly draws them again. Both must be the same lines (to a pixel), also where
+    a diverging line leaves the map and is clipped."""
+    open_app(page, server, "lr=0.0025")
+    assert move_lr_and_wait(page)[0] == "scrub"  # to 0.0032: Nesterov diverges
+    drawn = page.evaluate(f"""() => {{ const gd = {GD};
+        const direct = document.querySelector('{RACE_FRAME}').contentWindow.__descentDirect;
+        return gd._fullData.filter(t => direct[t.uid]).map(t => {{
+          const L = gd._fullLayout, xa = L[t.xaxis === 'x2' ? 'xaxis2' : 'xaxis'],
+                ya = L[t.yaxis === 'y2' ? 'yaxis2' : 'yaxis'];
+          const line = gd.querySelector('.trace' + t.uid + ' path.js-line');
+          return [t.name, direct[t.uid], line && line.getAttribute('d'),
+                  [xa._length, ya._length]]; }}); }}""")
+    assert len(drawn) >= 10  # 5 paths, 5 loss curves (and the loss cursor)
+    for name, ours, plotlys, box in drawn:
+        assert plotlys is not None, f"{name}: Plotly drew no line"
+        a, b = polylines(ours), polylines(plotlys)
+        assert far_points(a, b, box, 1.5) == 0, f"{name}: drawn off Plotly's line"
+        assert far_points(b, a, box, 1.5) == 0, f"{name}: part of Plotly's line not drawn"
 
 
 def scrub_moving(spec: dict) -> list[int]:

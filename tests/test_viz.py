@@ -215,3 +215,19 @@ def test_spec_json_is_the_spec():
     assert json.loads(SpecFigure(spec).to_json()) == {
         "data": [{"type": "scatter", "x": typed_array([0.5, 1.0]), "y": [2.0]}],
         "layout": {"height": 300}}
+
+
+def test_a_run_that_blows_up_leaves_the_loss_panel_through_its_top():
+    """The log loss axis reaches HEADROOM_DECADES above the highest start, not up to the
+    1e30s a diverging run passes through before it is cut."""
+    from viz.race import HEADROOM_DECADES
+
+    surface, entries = default_race("bowl", steps=40, lr=5.0)  # SGD and momentum blow up
+    assert any(e.diverged for e in entries)
+    spec = viz.race_figure(surface, surface.grid(30), entries).spec
+    lo, hi = spec["layout"]["yaxis2"]["range"]
+    starts = [viz.loss_curve(surface, e)[0][0] for e in entries]
+    peaks = [np.nanmax(viz.loss_curve(surface, e)[0]) for e in entries]
+    assert max(peaks) > max(starts) * 10.0 ** (HEADROOM_DECADES + 2)
+    assert hi <= np.ceil(np.log10(max(starts)) + HEADROOM_DECADES) + 0.15
+    assert lo < np.log10(min(np.nanmin(viz.loss_curve(surface, e)[0]) for e in entries))

@@ -35,6 +35,23 @@ def _on_map_click() -> None:
         st.session_state["start_y"] = float(click["y"])
 
 
+def divergence_note(entries: tuple[RaceEntry, ...]) -> str | None:
+    """One warning for every run that blew up (one line, so the chart stays in view on a
+    projector), or None."""
+    blown = [e for e in entries if e.diverged]
+    if not blown:
+        return None
+    head = ", ".join([f"{theme.label(blown[0].name)} diverged at step {blown[0].diverged_at}"]
+                     + [f"{theme.label(e.name)} at step {e.diverged_at}" for e in blown[1:]])
+    # Newton's methods take a step size (1 unless set), not the shared lr.
+    lrs = sorted({float(e.hparams.get("lr", 1.0)) for e in blown})
+    rate = (f"the learning rate {lrs[0]:g} is" if len(lrs) == 1 else
+            "the learning rates " + ", ".join(f"{lr:g}" for lr in lrs) + " are")
+    fate = "Its line stops where it" if len(blown) == 1 else "Their lines stop where they"
+    return (f"**{head}**: {rate} too large for this surface, so each step overshoots "
+            f"further. {fate} left the map.")
+
+
 def results_table(scene: Scene, entries: tuple[RaceEntry, ...]) -> None:
     rows = summarize(scene.get_surface(), entries, tol=TOLERANCE)
     st.dataframe(
@@ -136,12 +153,9 @@ def race_page() -> None:
     note = shared_lr_note(scene)
     if note:
         alerts.warning(note)
-    for e in entries:
-        if e.diverged:
-            alerts.warning(f"**{theme.label(e.name)} diverged at step {e.diverged_at}**: the "
-                           f"learning rate {e.hparams['lr']:g} is too large for this surface, "
-                           "so each step overshoots further. Its line stops where it left the "
-                           "map.")
+    note = divergence_note(entries)
+    if note:
+        alerts.warning(note)
     _race_view(scene, entries, presenting)
     if not presenting:
         results_table(scene, entries)

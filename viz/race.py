@@ -318,6 +318,19 @@ def _loss_range(lo: float, hi: float, log: bool) -> list[float]:
     return [float(lo - pad), float(hi + pad)]
 
 
+# How far above the highest starting loss the log loss axis reaches: a run that blows up
+# leaves the panel through its top instead of squeezing every other curve into its bottom
+# (and, the slider moving in and out of divergence, the axis stays put).
+HEADROOM_DECADES = 3
+
+
+def _loss_top(curves: Sequence[Array], hi: float, log: bool) -> float:
+    starts = [c[0] for c in curves if len(c) and np.isfinite(c[0])]
+    if not log or not starts:
+        return hi
+    return min(hi, max(starts) * 10.0**HEADROOM_DECADES)
+
+
 def _decade_step(lo: float, hi: float, max_labels: int = 7) -> int:
     """Label every decade, or every n-th one when a loss spans many decades."""
     decades = np.log10(max(hi, 1e-300)) - np.log10(max(lo, 1e-300))
@@ -378,6 +391,7 @@ def race_figure(
         data.append(_loss_trace(e, y, font_size, show_lr))
     finite = np.concatenate([c[np.isfinite(c)] for c in curves]) if curves else np.zeros(0)
     lo, hi = (float(finite.min()), float(finite.max())) if finite.size else (0.0, 1.0)
+    top = _loss_top(curves, hi, log)
     steps = max((len(e.points) - 1 for e in entries), default=0)
     animated = list(range(len(data), len(data) + 3))
     data.append(_comet_trace(entries, steps, trail, font_size))
@@ -406,9 +420,9 @@ def race_figure(
                         "anchor": "y2", "title": {"text": "step"}, "range": [0, max(steps, 1)]}
     layout["yaxis2"] = {**theme.layout_base(font_size)["yaxis"], "anchor": "x2",
                         "domain": [0.08, 1.0], "type": "log" if log else "linear",
-                        "range": _loss_range(lo, hi, log),
+                        "range": _loss_range(lo, top, log),
                         "exponentformat": "power",
-                        **({"dtick": _decade_step(lo, hi)} if log else {}),
+                        **({"dtick": _decade_step(lo, top)} if log else {}),
                         "title": {"text": "f − min f" if log else "f", "standoff": 4}}
     layout.update(
         height=height, uirevision=surface.name, hovermode="closest",
