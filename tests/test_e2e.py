@@ -293,12 +293,12 @@ def test_dragging_the_lr_slider_redraws_the_chart_during_the_drag(page, server):
     assert during == ["scrub"] * reach, "the chart did not follow the thumb before the release"
     stops = cached.LR_OPTIONS
     assert f"lr={cached.slider_label(stops[stops.index(0.001) + reach])} " in attribution
-    # On past the stops the chart holds, to where two optimizers diverge, and release.
+    # On past the stops the chart holds, to where two optimizers diverge, and release: a
+    # warning appears above the chart.
     for i in range(reach + 1, 9):
         page.mouse.move(x + 4 * i, y)
     page.mouse.up()
-    page.wait_for_function(
-        "() => document.querySelectorAll('[data-testid=\"stAlert\"]').length >= 2")
+    page.locator('[data-testid="stAlert"]', has_text="diverged at step").wait_for()
     wait_idle(page)
     history = page.evaluate(HISTORY_JS)
     assert history[:len(before)] == before and len(history) > len(before) + reach, \
