@@ -1,4 +1,6 @@
-"""Every ``st.cache_data`` wrapper of the app, in one place.
+"""Every ``st.cache_data`` wrapper of the app, in one place, and what the race chart is sent
+(its figure, the figures of the lr slider's nearby stops, the slider's stops and labels they
+are keyed by).
 
 Keys are primitives or frozen scenes only (never widgets or globals), and every cache is
 bounded (``max_entries``) so that a server with many students does not grow without limit.
