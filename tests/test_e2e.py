@@ -179,6 +179,7 @@ def test_the_chart_rebuilds_the_frames_python_makes(page, server):
     import viz
     from analysis.scene import Scene
     from ui import cached
+    from viz import scrub
 
     open_app(page, server, "lr=0.0025")
     assert move_lr_and_wait(page)[0] == "scrub"  # to 0.0032: Nesterov diverges
@@ -194,7 +195,7 @@ def test_the_chart_rebuilds_the_frames_python_makes(page, server):
                     arr(f.data[0].x), arr(f.data[0].y), arr(f.data[1].x), arr(f.data[1].y),
                     arr(f.data[2].x)])}}; }}""")
     f4 = lambda v: np.asarray(viz.decode_typed_array(v), dtype=np.float32)  # noqa: E731
-    for i in scrub_moving(want):
+    for i in scrub.moving_traces(want):
         name, x, y, visible = got["lines"][i]
         trace = want["data"][i]
         assert name == trace.get("name") and visible is True
@@ -263,12 +264,6 @@ def test_the_lines_drawn_at_once_are_plotlys_lines(page, server):
         a, b = polylines(ours), polylines(plotlys)
         assert far_points(a, b, box, 1.5) == 0, f"{name}: drawn off Plotly's line"
         assert far_points(b, a, box, 1.5) == 0, f"{name}: part of Plotly's line not drawn"
-
-
-def scrub_moving(spec: dict) -> list[int]:
-    from viz import scrub
-
-    return scrub.moving_traces(spec)
 
 
 def test_dragging_the_lr_slider_redraws_the_chart_during_the_drag(page, server):
