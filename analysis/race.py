@@ -104,6 +104,47 @@ def _entry(name: str, hparams: Mapping[str, Any], points: Array, values: Array, 
     )
 
 
+def race_batched(
+    surface: Surface,
+    specs: Sequence[OptimizerSpec],
+    size: int,
+    start: tuple[float, float],
+    steps: int,
+    schedule: optimizers.schedules.Schedule | None = None,
+) -> list[tuple[RaceEntry, ...]]:
+    """``size`` races at once: hyperparameters in ``specs`` and the schedule's own parameter
+    may be arrays of length ``size`` (race ``i`` takes element ``i``), computed as one run per
+    optimizer over the whole batch.
+
+    A race is a few NumPy calls per step on 2-element arrays, so its cost is the per-call
+    overhead: one run over 51 lrs (or momenta, or decay rates) costs about what one run over
+    a single value does. The paths are the same as separate runs' (the arithmetic is
+    elementwise). Without gradient noise only: a noisy batch would draw other noise than a
+    single run.
+    """
+    if size <= 0:
+        return []
+    pick = lambda v, i: v[i].item() if isinstance(v, np.ndarray) else v  # noqa: E731
+    columns = []
+    for name, hparams in specs:
+        opt = optimizers.make(name, **hparams)
+        hess_fn = surface.hessian if opt.name in optimizers.NEEDS_HESSIAN else None
+        traj = optimizers.run(opt, surface.grad, np.asarray(start, dtype=np.float64), steps,
+                              schedule=schedule, hess_fn=hess_fn)
+        points = np.broadcast_to(traj.points.reshape(steps + 1, -1, 2), (steps + 1, size, 2))
+        lrs = np.broadcast_to(np.reshape(traj.lrs, (steps, -1)), (steps, size))
+        diverged = np.broadcast_to(traj.diverged_at, (size,))
+        with np.errstate(all="ignore"):
+            values = surface.value(points)  # (steps + 1, size)
+        columns.append([
+            _entry(name, {k: pick(v, i) for k, v in opt.hparams.items()},
+                   np.ascontiguousarray(points[:, i]), values[:, i],
+                   np.ascontiguousarray(lrs[:, i]), int(diverged[i]))
+            for i in range(size)
+        ])
+    return [tuple(column[i] for column in columns) for i in range(size)]
+
+
 def race_over_lrs(
     surface: Surface,
     specs: Sequence[OptimizerSpec],
@@ -112,36 +153,15 @@ def race_over_lrs(
     steps: int,
     schedule: optimizers.schedules.Schedule | None = None,
 ) -> list[tuple[RaceEntry, ...]]:
-    """``race(surface, specs with "lr" = lr, ...)`` for every ``lr`` in ``lrs``, computed as one
-    run per optimizer over an array of lrs.
-
-    A race is a few NumPy calls per step on 2-element arrays, so its cost is the per-call
-    overhead: one run over 51 lrs costs about what one run over a single lr does, and every
-    lr slider position afterwards is free. The paths are the same as separate runs' (the
-    arithmetic is elementwise). First-order optimizers without gradient noise only: Newton's
-    methods keep their own step size, and a noisy batch would draw other noise than a single
-    run.
-    """
-    if not lrs:
-        return []
+    """``race(surface, specs with "lr" = lr, ...)`` for every ``lr`` in ``lrs``, in one batch
+    (:func:`race_batched`). First-order optimizers only: Newton's methods keep their own step
+    size."""
     for name, _ in specs:
         if name in optimizers.SECOND_ORDER:
             raise ValueError(f"{name} has its own step size: race it with race()")
     lr_array = np.asarray(lrs, dtype=np.float64)
-    columns = []
-    for name, hparams in specs:
-        opt = optimizers.make(name, **{**hparams, "lr": lr_array})
-        traj = optimizers.run(opt, surface.grad, np.asarray(start, dtype=np.float64), steps,
-                              schedule=schedule)
-        with np.errstate(all="ignore"):
-            values = surface.value(traj.points)  # (steps + 1, n)
-        columns.append([
-            _entry(name, {**opt.hparams, "lr": lr}, np.ascontiguousarray(traj.points[:, i]),
-                   values[:, i], np.ascontiguousarray(traj.lrs[:, i]),
-                   int(traj.diverged_at[i]))
-            for i, lr in enumerate(lr_array.tolist())
-        ])
-    return [tuple(column[i] for column in columns) for i in range(len(lr_array))]
+    return race_batched(surface, [(name, {**hp, "lr": lr_array}) for name, hp in specs],
+                        len(lr_array), start, steps, schedule)
 
 
 def optimum_value(surface: Surface) -> float:

@@ -21,10 +21,10 @@ def fresh_app() -> AppTest:
 
 
 def race_args(at: AppTest) -> dict:
-    """What the race chart component (ui/race_chart) was given: spec, config, attribution."""
-    (chart,) = [c for c in at.get("component_instance")
-                if c.proto.component_name.endswith("race_chart")]
-    return json.loads(chart.proto.json_args)
+    """What the race panel (ui/race_panel) was given: spec, axes, config, attribution..."""
+    (panel,) = [c for c in at.get("bidi_component")
+                if c.proto.component_name == "descent_race_panel"]
+    return json.loads(panel.proto.json)
 
 
 def race_paths(at: AppTest) -> dict[str, np.ndarray]:
@@ -39,6 +39,19 @@ def race_paths(at: AppTest) -> dict[str, np.ndarray]:
     return paths
 
 
+def release(at: AppTest, **settings) -> AppTest:
+    """What the race panel's release of a slider does (``ui.race_page._on_settings`` turns
+    its message into these scene keys); AppTest cannot drag a component's slider."""
+    for key, value in settings.items():
+        at.session_state[key] = value
+    return at.run()
+
+
+def panel_notes(at: AppTest) -> list[str]:
+    """The warnings the race panel shows under its chart."""
+    return race_args(at)["notes"]
+
+
 @pytest.fixture(scope="module")
 def app() -> AppTest:
     return fresh_app()
@@ -47,7 +60,7 @@ def app() -> AppTest:
 def test_defaults_race_five_optimizers(app):
     paths = race_paths(app)
     assert set(paths) == {"sgd", "momentum", "nesterov", "rmsprop", "adam"}
-    # One figure (map + loss panel) in the race chart component, no st.plotly_chart.
+    # One figure (map + loss panel) in the race panel, no st.plotly_chart.
     assert not app.get("plotly_chart")
     args = race_args(app)
     assert args["attribution"]["text"].startswith("Descent · Rosenbrock · lr=")
@@ -79,7 +92,7 @@ def test_lr_slider_changes_trajectories():
     at = fresh_app()
     before = race_paths(at)
     assert at.session_state["lr"] != 0.002
-    at.select_slider(key="lr").set_value(0.002).run()
+    release(at, lr=0.002)
     assert not at.exception
     after = race_paths(at)
     assert not np.allclose(before["sgd"][-1], after["sgd"][-1])
@@ -88,7 +101,7 @@ def test_lr_slider_changes_trajectories():
 def test_momentum_slider_changes_only_momentum_methods():
     at = fresh_app()
     before = race_paths(at)
-    at.slider(key="momentum").set_value(0.5).run()
+    release(at, momentum=0.5)
     after = race_paths(at)
     assert not np.allclose(before["momentum"][-1], after["momentum"][-1])
     np.testing.assert_array_equal(before["sgd"], after["sgd"])
@@ -98,8 +111,8 @@ def test_momentum_slider_changes_only_momentum_methods():
 def test_decay_schedule_changes_trajectories():
     at = fresh_app()
     before = race_paths(at)
-    at.selectbox(key="schedule").set_value("exponential").run()
-    at.slider(key="decay_exponential").set_value(0.95).run()
+    release(at, schedule="exponential")
+    release(at, decay_exponential=0.95)
     assert not at.exception
     after = race_paths(at)
     assert not np.allclose(before["adam"][-1], after["adam"][-1])
@@ -108,9 +121,9 @@ def test_decay_schedule_changes_trajectories():
 def test_diverging_lr_warns_without_exception():
     at = fresh_app()
     at.selectbox(key="surface").set_value("bowl").run()
-    at.select_slider(key="lr").set_value(10.0).run()
+    release(at, lr=10.0)
     assert not at.exception
-    warnings = [w.value for w in at.warning]
+    warnings = panel_notes(at)
     assert any("SGD diverged at step" in w for w in warnings), warnings
     # One warning for all the runs that blew up, so the chart stays in view.
     assert sum("diverged at step" in w for w in warnings) == 1, warnings
@@ -173,7 +186,7 @@ def test_bad_url_warns_naming_the_parameter_and_keeps_working():
 
 def test_widget_changes_are_written_to_the_url():
     at = fresh_app()
-    at.select_slider(key="lr").set_value(0.002).run()
+    release(at, lr=0.002)
     assert at.query_params["lr"] == "0.002"
 
 
@@ -182,8 +195,8 @@ def test_preset_menu_loads_its_scene():
     at.menu_button(key="preset_menu").click("lr_too_large").run()
     assert not at.exception
     assert at.session_state["surface"] == "ravine"
-    assert any("learning rate is too large" in i.value for i in at.info)
-    assert any("SGD diverged" in w.value for w in at.warning)
+    assert "learning rate is too large" in race_args(at)["caption"]
+    assert any("SGD diverged" in w for w in panel_notes(at))
 
 
 def test_presentation_mode_hides_the_table():
@@ -231,7 +244,7 @@ def test_auto_tune_gives_each_optimizer_its_own_lr():
     assert "adam.lr=" in at.query_params["hp"]
     at.button(key="same_lr").click().run()
     assert at.session_state["hp_adam_lr"] is None
-    assert any("unfair" in w.value for w in at.warning)
+    assert any("unfair" in w for w in panel_notes(at))
 
 
 def test_step_through_numbers_follow_the_slider():

@@ -1,12 +1,11 @@
-"""viz.scrub and ui.cached.lr_scrub_json: what the race chart is sent to show nearby lrs at once.
+"""viz.scrub: the slider axes the race panel is sent, and viz.race's moving parts.
 
-The contract: patching one lr's figure with another lr's moving parts gives exactly the other
-lr's figure (what the server would send for it), and only figures of the same structure are
-offered. The browser side (the component draws them, rebuilds the frames) is in test_e2e.
+The contract: decoding an axis gives the moving parts ``viz.race.race_motion`` computes for
+each stop (to the 16-bit quantization), and ``race_figure`` is built from those same parts.
+The panel's JavaScript decoder is checked against the same payloads (test_race_panel).
 """
 
 import json
-from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -15,6 +14,7 @@ import viz
 from analysis.scene import Scene
 from ui import cached
 from viz import scrub
+from viz.race import race_motion
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 
@@ -23,10 +23,11 @@ def spec_of(scene: Scene, font_size: int = 14) -> dict:
     return json.loads(cached.race_figure_json(scene, font_size))
 
 
-def test_the_component_gets_no_frames_but_their_recipe():
+def test_the_panel_gets_no_frames_nor_plotly_controls_but_the_recipe():
     scene = Scene()
     spec = spec_of(scene)
     assert "frames" not in spec
+    assert "updatemenus" not in spec["layout"] and "sliders" not in spec["layout"]
     recipe = scrub.motion(spec)
     names = [spec["data"][i].get("name") for i in recipe["paths"]]
     assert names == ["SGD", "Momentum", "Nesterov", "RMSprop", "Adam"]
@@ -34,93 +35,68 @@ def test_the_component_gets_no_frames_but_their_recipe():
     assert recipe["animated"] == [len(spec["data"]) - 3, len(spec["data"]) - 2,
                                   len(spec["data"]) - 1]
     assert recipe["length"] == scene.steps + 1 and recipe["trail"] == 10
-    # The same steps as the frames race_figure makes (the browser test compares the numbers).
+    assert recipe["frame_ms"] > 0
     full = viz.race_figure(scene.get_surface(), scene.get_surface().grid(20),
                            cached.race_entries(scene)).spec
     assert recipe["frames"] == [int(f["name"]) for f in full["frames"]]
     assert all(f["traces"] == recipe["animated"] for f in full["frames"])
 
 
-@pytest.mark.parametrize("scene, other_lr", [
-    (Scene(), 0.0013),
-    (Scene(), 0.0032),  # Nesterov diverges: names and lines change
-    (Scene(surface="ravine", optimizers=("sgd", "momentum", "nesterov"), lr=0.05), 0.063),
-    (Scene(surface="saddle_escape", optimizers=("adam", "newton", "sgd"), lr=0.01,
-           overrides=(("adam", "lr", 0.05),)), 0.013),  # lrs shown in the legend
+@pytest.mark.parametrize("scene", [
+    Scene(lr=0.0032),  # Nesterov diverges: its name says so, its line stops
+    Scene(surface="saddle_escape", optimizers=("adam", "newton", "sgd"), lr=0.01,
+          overrides=(("adam", "lr", 0.05),)),  # lrs differ: shown in the legend
 ])
-def test_moving_parts_turn_one_lrs_figure_into_anothers(scene, other_lr):
-    here, there = spec_of(scene), spec_of(replace(scene, lr=other_lr))
-    assert scrub.structure(here) == scrub.structure(there)
-    assert here != there
-    patched = scrub.apply_moving_parts(here, scrub.moving_parts(there))
-    assert json.dumps(patched, sort_keys=True) == json.dumps(there, sort_keys=True)
+def test_the_figure_is_built_from_its_moving_parts(scene):
+    spec = spec_of(scene)
+    recipe = scrub.motion(spec)
+    moving = race_motion(scene.get_surface(), cached.race_entries(scene))
+    for j, (p, loss) in enumerate(zip(recipe["paths"], recipe["losses"], strict=True)):
+        assert spec["data"][p]["name"] == spec["data"][loss]["name"] == moving.names[j]
+        np.testing.assert_array_equal(viz.decode_typed_array(spec["data"][p]["x"]),
+                                      np.float32(moving.paths[j][:, 0]))
+        np.testing.assert_array_equal(viz.decode_typed_array(spec["data"][loss]["y"]),
+                                      np.float32(moving.curves[j]))
+    assert spec["layout"]["yaxis2"]["range"] == moving.loss_range
+    assert spec["data"][recipe["animated"][2]]["y"] == moving.cursor
 
 
-def test_structure_differs_where_an_lr_move_cannot_reach():
-    base = spec_of(Scene())
-    for other in (Scene(steps=200), Scene(optimizers=("sgd", "adam")), Scene(surface="bowl"),
-                  Scene(momentum=0.5)):
-        changed = spec_of(other)
-        if other.momentum != Scene().momentum:
-            # Same structure (momentum changes lines only): offered only for the lr slider.
-            assert scrub.structure(changed) == scrub.structure(base)
-        else:
-            assert scrub.structure(changed) != scrub.structure(base)
-    # A larger font (presentation mode) changes line widths: another structure.
-    assert scrub.structure(spec_of(Scene(), 20)) != scrub.structure(base)
+def test_quantization_round_trip():
+    values = np.array([0.0, 0.25, 1.0, np.nan, -0.1, 1.1, 0.333333])
+    q = scrub.quantize(values, 0.0, 1.0)
+    assert q[3] == q[4] == q[5] == scrub.GAP
+    back = scrub.dequantize(q, 0.0, 1.0)
+    ok = ~np.isnan(back)
+    np.testing.assert_allclose(back[ok], values[ok], atol=0.5 / scrub.LEVELS)
+    assert np.isnan(back[[3, 4, 5]]).all()
+    wrap = np.array([0, 65534, 3, 65535, 0], dtype=np.uint16)
+    np.testing.assert_array_equal(scrub.undelta(scrub.delta(wrap)), wrap)
 
 
-def test_moving_parts_cover_the_loss_axis_range_and_the_legend():
-    calm, wild = spec_of(Scene(lr=0.001)), spec_of(Scene(lr=0.0032))
-    parts = scrub.moving_parts(wild)
-    assert parts["layout"]["yaxis2.range"] == wild["layout"]["yaxis2"]["range"]
-    assert parts["layout"]["yaxis2.range"] != calm["layout"]["yaxis2"]["range"]
-    names = {p["name"] for p in parts["data"].values() if p.get("name")}
-    assert any("diverged" in n for n in names)
+def test_an_axis_decodes_to_the_motion_of_each_stop():
+    scene = Scene(surface="ravine", optimizers=("sgd", "momentum"), lr=0.05, steps=150)
+    axis = json.loads(cached.panel_axes_json(scene))["momentum"]
+    decoded = scrub.decode_axis(axis)
+    for value, stop in zip(axis["values"], decoded, strict=True):
+        from dataclasses import replace
 
-
-def test_scrub_payload_holds_the_stops_around_the_lr():
-    scene = Scene()  # lr 0.001
-    payload = json.loads(cached.lr_scrub_json(scene, 14))
-    assert payload["current"] == "0.001"
-    stops = list(cached.LR_OPTIONS)
-    at = stops.index(0.001)
-    want = [cached.slider_label(v) for v in stops[at - cached.SCRUB_REACH:
-                                                  at + cached.SCRUB_REACH + 1] if v != 0.001]
-    assert list(payload["variants"]) == want  # the current stop's figure is sent anyway
-    base = spec_of(scene)
-    for label, variant in payload["variants"].items():
-        lr = float(label)
-        expected = spec_of(replace(scene, lr=lr))
-        patched = scrub.apply_moving_parts(base, variant["parts"])
-        assert json.dumps(patched, sort_keys=True) == json.dumps(expected, sort_keys=True)
-        assert variant["attribution"] == cached.attribution_text(replace(scene, lr=lr))
-
-
-def test_scrub_payload_at_the_ends_and_off_the_grid():
-    first = json.loads(cached.lr_scrub_json(Scene(surface="bowl", lr=1e-4), 14))
-    assert first["current"] == "0.0001" and list(first["variants"])[0] == "0.00013"
-    assert len(first["variants"]) == cached.SCRUB_REACH
-    # An lr from a link, between two stops: the slider offers it too, so it is a stop here.
-    odd = json.loads(cached.lr_scrub_json(Scene(lr=0.00107), 14))
-    assert odd["current"] == "0.00107" and "0.00107" not in odd["variants"]
-    assert "0.001" in odd["variants"] and "0.0013" in odd["variants"]
-
-
-def test_no_scrub_where_the_slider_does_not_drive_cheap_races():
-    assert cached.lr_scrub_json(Scene(noise=0.1), 14) is None
-    assert cached.lr_scrub_json(Scene(optimizers=("newton",)), 14) is None
-    assert cached.lr_scrub_json(
-        Scene(optimizers=("sgd",), overrides=(("sgd", "lr", 0.01),)), 14) is None
+        want = race_motion(scene.get_surface(),
+                           cached.race_entries(replace(scene, momentum=value)))
+        assert stop["names"] == want.names and stop["range"] == want.loss_range
+        (j,) = axis["moving"]
+        np.testing.assert_allclose(stop["paths"][0], want.paths[j], atol=1e-3)
+        log_got, log_want = np.log10(stop["curves"][0]), np.log10(want.curves[j])
+        np.testing.assert_allclose(log_got, log_want, atol=1e-3)
 
 
 def test_payload_bytes_stay_small():
-    """Per lr move the chart is sent its figure and the stops around it: about 0.25 MB for
-    the default race (the frames, ~0.12 MB, are no longer sent)."""
-    spec = cached.race_figure_json(Scene(), 14)
-    payload = cached.lr_scrub_json(Scene(), 14)
+    """Each rerun sends the figure and the three axes: about 0.3 MB for the default race
+    with a decay schedule (the issue's bound for a settle: 0.5 MB)."""
+    scene = Scene(schedule="exponential", decay=0.99)
+    spec = cached.race_figure_json(scene, 14)
+    axes = cached.panel_axes_json(scene)
     assert len(spec) < 120_000
-    assert len(payload) < 30_000 * 2 * cached.SCRUB_REACH
+    assert len(spec) + len(axes) < 400_000
 
 
 def test_float32_overflow_becomes_inf_quietly():

@@ -1,6 +1,5 @@
-"""Every ``st.cache_data`` wrapper of the app, in one place, and what the race chart is sent
-(its figure, the figures of the lr slider's nearby stops, the slider's stops and labels they
-are keyed by).
+"""Every ``st.cache_data`` wrapper of the app, in one place, and what the race panel is sent
+(its figure, and the races along each of its sliders: ``panel_axes_json``).
 
 Keys are primitives or frozen scenes only (never widgets or globals), and every cache is
 bounded (``max_entries``) so that a server with many students does not grow without limit.
@@ -17,14 +16,11 @@ import streamlit as st
 
 import optimizers
 import viz
-from analysis import race
-from analysis.race import RaceEntry, race_over_lrs
-from analysis.scene import Scene
+from analysis import race, stops
+from analysis.race import RaceEntry, race_batched
+from analysis.scene import MOMENTUM_DRIVEN, Scene
 
 GRID_RESOLUTION = 80
-# The learning-rate slider's stops (log-spaced, 1e-4..10), raced in blocks of LR_BLOCK stops.
-LR_OPTIONS = tuple(float(f"{v:.2g}") for v in np.logspace(-4, 1, 51))
-LR_BLOCK = 8
 
 
 def grid(scene: Scene, resolution: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -41,53 +37,10 @@ def race_entries(scene: Scene) -> tuple[RaceEntry, ...]:
     return _race_entries(scene.race_key())
 
 
-def _follows_the_slider(scene: Scene, name: str) -> bool:
-    """Whether optimizer ``name`` runs at the lr slider's value in ``scene``."""
-    return name not in optimizers.SECOND_ORDER and not any(
-        opt == name and param == "lr" for opt, param, _ in scene.overrides)
-
-
 @st.cache_data(max_entries=64, show_spinner=False)
 def _race_entries(scene: Scene) -> tuple[RaceEntry, ...]:
-    return _uncached_race_entries(scene)
-
-
-def _uncached_race_entries(scene: Scene) -> tuple[RaceEntry, ...]:
-    followers = [n for n in scene.optimizers if _follows_the_slider(scene, n)]
-    if scene.noise or scene.lr not in LR_OPTIONS or not followers:
-        return race(scene.get_surface(), scene.optimizer_specs(), scene.start_point(),
-                    scene.steps, schedule=scene.schedule_fn(), noise=scene.noise,
-                    seed=scene.seed)
-    # The lr slider's stops near this one at once (the cost of about one race): the next
-    # slider moves are cache hits. The others (own lr, Newton's methods) do not depend on
-    # the slider: raced once for all its stops.
-    block, offset = divmod(LR_OPTIONS.index(scene.lr), LR_BLOCK)
-    shared = _slider_races(replace(scene, lr=LR_OPTIONS[0]), block)[offset]
-    own = _own_races(replace(scene, lr=LR_OPTIONS[0]))
-    return tuple(shared[n] if n in shared else own[n] for n in scene.optimizers)
-
-
-@st.cache_data(max_entries=32, show_spinner=False)
-def _own_races(scene: Scene) -> dict[str, RaceEntry]:
-    """The races of the optimizers that do not follow the lr slider (``scene.lr`` unused)."""
-    rest = [n for n in scene.optimizers if not _follows_the_slider(scene, n)]
-    return dict(zip(rest, race(
-        scene.get_surface(), [(n, scene.hparams(n)) for n in rest], scene.start_point(),
-        scene.steps, schedule=scene.schedule_fn()), strict=True))
-
-
-# Each block is ~0.4 MB (5 optimizers x 300 steps x 8 lrs); 48 hold the stops around the lr
-# of 20 sessions with distinct scenes (up to two blocks each), so none is raced twice.
-@st.cache_data(max_entries=48, show_spinner=False)
-def _slider_races(scene: Scene, block: int) -> list[dict[str, RaceEntry]]:
-    """For each stop of the lr slider's ``block``-th block of ``LR_BLOCK`` stops, the races
-    of the optimizers that follow it. Blocks, not all 51 stops: the same cost per batch
-    (per-call overhead), a sixth of the memory (~0.4 MB for 5 optimizers x 300 steps)."""
-    followers = [n for n in scene.optimizers if _follows_the_slider(scene, n)]
-    lrs = LR_OPTIONS[block * LR_BLOCK:(block + 1) * LR_BLOCK]
-    races = race_over_lrs(scene.get_surface(), [(n, scene.hparams(n)) for n in followers],
-                          lrs, scene.start_point(), scene.steps, schedule=scene.schedule_fn())
-    return [dict(zip(followers, entries, strict=True)) for entries in races]
+    return race(scene.get_surface(), scene.optimizer_specs(), scene.start_point(),
+                scene.steps, schedule=scene.schedule_fn(), noise=scene.noise, seed=scene.seed)
 
 
 def map_background(scene: Scene) -> tuple[list, list]:
@@ -98,17 +51,6 @@ def map_background(scene: Scene) -> tuple[list, list]:
 def _map_background(surface_key: Scene) -> tuple[list, list]:
     # The PNG and the isolines depend on the surface only, not on the optimizers' settings.
     return viz.map_background(surface_key.get_surface(), grid(surface_key, GRID_RESOLUTION))
-
-
-def slider_label(value: float) -> str:
-    """How the log sliders show a value (and how the race chart recognises the lr shown)."""
-    return f"{value:g}"
-
-
-def slider_stops(options: Sequence[float], current: float | None) -> list[float]:
-    """A log slider's stops: its options, plus the current value where it is off them (from
-    a link, a preset or auto-tune), so that it is shown as it is, not snapped."""
-    return sorted(set(options) | ({float(current)} if current is not None else set()))
 
 
 def attribution_text(scene: Scene) -> str:
@@ -135,47 +77,105 @@ def _race_figure(scene: Scene, font_size: int,
                            with_frames=False)
 
 
-# Slider stops either side of the current lr whose figures the race chart gets in advance.
-SCRUB_REACH = 3
+# The race panel's sliders: the Scene field each drives, and its stops.
+AXES = ("lr", "momentum", "decay")
 
 
-def lr_scrub_json(scene: Scene, font_size: int) -> str | None:
-    """For the lr slider's stops near ``scene.lr``, what the race chart needs to show them
-    at once when the slider moves (``viz.scrub``): JSON ``{"current": label, "variants":
-    {label: {"parts", "attribution"}}}`` for the ``SCRUB_REACH`` stops either side (the
-    current one's figure is the one sent with it), only those whose figure differs from this
-    one in moving parts alone. None where the lr slider does not drive cheap block races (noisy
-    gradients, or no optimizer follows the slider): the chart then waits for the rerun."""
-    # Not cached itself: it is spliced from cached variants in about a millisecond, and 20
-    # sessions' payloads (~0.16 MB each) would cost more memory than they save time.
-    scene = scene.race_key()
-    if scene.noise or not any(_follows_the_slider(scene, n) for n in scene.optimizers):
+def axis_stops(scene: Scene, axis: str) -> tuple[float, ...]:
+    """The stops of the panel's ``axis`` slider in ``scene`` (its value among them)."""
+    if axis == "lr":
+        return stops.with_value(stops.LR_STOPS, scene.lr)
+    if axis == "momentum":
+        return stops.with_value(stops.MOMENTUM_STOPS, scene.momentum)
+    return stops.with_value(stops.DECAY_STOPS.get(scene.schedule, ()), scene.decay)
+
+
+def _follows_the_slider(scene: Scene, name: str) -> bool:
+    """Whether optimizer ``name`` runs at the lr slider's value in ``scene``."""
+    return name not in optimizers.SECOND_ORDER and not any(
+        opt == name and param == "lr" for opt, param, _ in scene.overrides)
+
+
+def axis_moves(scene: Scene, axis: str) -> list[str]:
+    """The raced optimizers whose runs the ``axis`` slider changes."""
+    if axis == "lr":
+        return [n for n in scene.optimizers if _follows_the_slider(scene, n)]
+    if axis == "momentum":
+        return [n for n in scene.optimizers if n in MOMENTUM_DRIVEN]
+    return list(scene.optimizers) if scene.schedule in stops.DECAY_STOPS else []
+
+
+def along(scene: Scene, axis: str) -> Scene:
+    """``scene`` without the value of the ``axis`` slider (None): what the races along that
+    slider have in common, the key of their cache."""
+    return replace(scene.race_key(), **{axis: None})
+
+
+def panel_axes_json(scene: Scene) -> str:
+    """The races along each slider of the race panel through ``scene`` (``viz.scrub``), as
+    JSON ``{"lr": axis or null, "momentum": ..., "decay": ...}``. An axis is null where the
+    panel must wait for the rerun: noisy gradients (a batch would draw other noise), or no
+    raced optimizer that the slider drives."""
+    parts = []
+    for axis in AXES:
+        held = not scene.noise and axis_moves(scene, axis)
+        text = _axis_json(along(scene, axis), axis, axis_stops(scene, axis)) if held else None
+        parts.append(f'"{axis}":{text or "null"}')
+    return "{" + ",".join(parts) + "}"
+
+
+# Each axis is 0.05-0.3 MB of text; 96 hold the three axes of 32 sessions' scenes.
+@st.cache_data(max_entries=96, show_spinner=False)
+def _axis_json(scene: Scene, axis: str, values: tuple[float, ...]) -> str | None:
+    at = [replace(scene, **{axis: v}) for v in values]
+    moving = axis_moves(at[0], axis)
+    columns = {n: _column(scene, axis, n, values) for n in moving}
+    still = [n for n in scene.optimizers if n not in columns]
+    static = dict(zip(still, race(
+        scene.get_surface(), [(n, at[0].hparams(n)) for n in still], scene.start_point(),
+        scene.steps, schedule=at[0].schedule_fn()), strict=True))
+    races = [None if any(columns[n][i] is None for n in moving) else
+             tuple(columns[n][i] if n in columns else static[n] for n in scene.optimizers)
+             for i in range(len(values))]
+    if not any(races):
         return None
-    options = slider_stops(LR_OPTIONS, scene.lr)
-    at = options.index(scene.lr)
-    own = _lr_variant(scene, font_size)[0]  # its structure digest
-    variants = {}
-    for lr in options[max(0, at - SCRUB_REACH):at + SCRUB_REACH + 1]:
-        if lr == scene.lr:
-            continue  # the figure sent with it
-        digest, variant = _lr_variant(replace(scene, lr=lr), font_size)
-        if digest == own:
-            variants[slider_label(lr)] = variant
-    # The variants are JSON text already: splice them rather than parse and re-serialize.
-    body = ",".join(f"{json.dumps(label)}:{text}" for label, text in variants.items())
-    return f'{{"current":{json.dumps(slider_label(scene.lr))},"variants":{{{body}}}}}'
+    payload = viz.scrub.encode_axis(
+        scene.get_surface(), values, races, [scene.optimizers.index(n) for n in moving],
+        [attribution_text(s) for s in at])
+    return json.dumps(payload, separators=(",", ":"))
 
 
-# Enough for 20 sessions each a few slider stops from its start (~26 KB each): fewer, and
-# a classroom of distinct scenes evicts and re-races them on every move.
-@st.cache_data(max_entries=320, show_spinner=False)
-def _lr_variant(scene: Scene, font_size: int) -> tuple[str, str]:
-    """One lr's figure as (its structure digest, its moving parts and attribution as JSON).
-    Its races are not kept in ``_race_entries``: the neighbours of every session's lr would
-    push out the races the sessions show."""
-    spec = _race_figure(scene, font_size, _uncached_race_entries(scene)).spec
-    variant = {"parts": viz.scrub.moving_parts(spec), "attribution": attribution_text(scene)}
-    return viz.scrub.structure(spec), viz.spec_json(variant)
+def _column(scene: Scene, axis: str, name: str, values: Sequence[float]) -> list[RaceEntry | None]:
+    """Optimizer ``name``'s race at every stop of ``axis``: one batched run (the optimizers
+    and the schedules take arrays), else, for the stops a batch refuses (Nesterov at μ = 0),
+    single races; None where a stop cannot be raced at all."""
+    def batch(vs: Sequence[float]) -> list[RaceEntry]:
+        s = replace(scene, **{axis: np.asarray(vs, dtype=np.float64)})
+        races = race_batched(s.get_surface(), [(name, s.hparams(name))], len(vs),
+                             s.start_point(), s.steps, schedule=s.schedule_fn())
+        return [r[0] for r in races]
+
+    try:
+        return list(batch(values))
+    except ValueError:
+        pass
+    positive = [v for v in values if v > 0]
+    try:
+        got = dict(zip(positive, batch(positive), strict=True)) if positive else {}
+    except ValueError:
+        got = {}
+    out: list[RaceEntry | None] = []
+    for v in values:
+        if v in got:
+            out.append(got[v])
+            continue
+        s = replace(scene, **{axis: v})
+        try:
+            out.append(race(s.get_surface(), [(name, s.hparams(name))], s.start_point(),
+                            s.steps, schedule=s.schedule_fn())[0])
+        except ValueError:
+            out.append(None)
+    return out
 
 
 def surface3d_figure(scene: Scene) -> viz.SpecFigure:

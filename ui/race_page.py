@@ -10,29 +10,68 @@ import viz
 from analysis import quadratic_theory, summarize
 from analysis.presets import PRESETS
 from analysis.race import RaceEntry
-from analysis.scene import VIEWS, Scene
+from analysis.scene import (
+    DECAY_SETTINGS,
+    LR_RANGE,
+    MOMENTUM_RANGE,
+    SCHEDULE_LABELS,
+    VIEWS,
+    Scene,
+)
 from ui import cached
 from ui.explore import basins_view, sweep_view
 from ui.exports import export_panel
 from ui.lessons import gradcheck_view, stepthrough_view
 from ui.presentation import presentation_css
-from ui.race_chart import race_chart
+from ui.race_panel import race_panel
 from ui.sidebar import shared_lr_note, sidebar
 from ui.state import URL_WARNINGS, load_scene_from_url_once, share_url, write_scene_to_url
 from viz import theme
 
 TOLERANCE = 1e-3
+PANEL_KEY = "race_panel"
 # Views with their own controls; the race and 3D views are drawn in _race_view itself.
 OTHER_VIEWS = {"sweep": sweep_view, "basins": basins_view, "step": stepthrough_view,
                "gradcheck": gradcheck_view}
 
 
-def _on_map_click() -> None:
-    """A click anywhere on the map restarts the race from there."""
-    click = st.session_state.get("race_chart") or {}
-    if isinstance(click.get("x"), int | float) and isinstance(click.get("y"), int | float):
-        st.session_state["start_x"] = float(click["x"])
-        st.session_state["start_y"] = float(click["y"])
+def _panel_state(name: str) -> dict:
+    value = (st.session_state.get(PANEL_KEY) or {}).get(name)
+    return value if isinstance(value, dict) else {}
+
+
+def _number_in(value: object, lo: float, hi: float) -> float | None:
+    """``value`` as a float within [lo, hi], or None (the panel's messages are input)."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    return float(value) if lo <= value <= hi else None
+
+
+def _on_settings() -> None:
+    """The panel's sliders were released: their values become the scene's."""
+    got = _panel_state("settings")
+    lr = _number_in(got.get("lr"), *LR_RANGE)
+    momentum = _number_in(got.get("momentum"), *MOMENTUM_RANGE)
+    if lr is not None:
+        st.session_state["lr"] = lr
+    if momentum is not None:
+        st.session_state["momentum"] = momentum
+    kind = got.get("schedule")
+    if kind in SCHEDULE_LABELS and kind != st.session_state.get("schedule"):
+        st.session_state["schedule"] = kind  # a new kind keeps its own rate
+    elif kind in DECAY_SETTINGS:
+        decay = _number_in(got.get("decay"), *DECAY_SETTINGS[kind][1])
+        if decay is not None:
+            st.session_state[f"decay_{kind}"] = decay
+
+
+def _on_start() -> None:
+    """A click on the map restarts the race from there."""
+    got = _panel_state("start")
+    x, y = got.get("x"), got.get("y")
+    if isinstance(x, int | float) and isinstance(y, int | float):
+        st.session_state["start_x"] = float(x)
+        st.session_state["start_y"] = float(y)
 
 
 def divergence_note(entries: tuple[RaceEntry, ...]) -> str | None:
@@ -88,8 +127,9 @@ def theory_note(scene: Scene, entries: tuple[RaceEntry, ...]) -> None:
                    "heavy-ball iteration over the Hessian's eigenvalues.")
 
 
-def _header(scene: Scene) -> Scene:
-    """Title, the active preset's caption, the view switch and the share link."""
+def _header(scene: Scene) -> tuple[Scene, str]:
+    """Title, the view switch and the share link; returns the scene with its view and the
+    active preset's caption (shown beside the race, or above the other views)."""
     surface = scene.get_surface()
     head, share = st.columns([8, 1.3], vertical_alignment="bottom")
     head.markdown(f"##### {surface.title}")
@@ -102,13 +142,16 @@ def _header(scene: Scene) -> Scene:
         st.caption("This link restores exactly this scene:")
         st.code(share_url(query), language=None, wrap_lines=True)
     preset = PRESETS.get(st.session_state.get("preset", ""))
+    caption = ""
+    if preset is not None and preset.scene().race_key() == scene.race_key():
+        caption = f"**{preset.title}.** {preset.caption}"
     with st.container():  # always there: see race_page
-        if preset is not None and preset.scene().race_key() == scene.race_key():
-            st.info(f"**{preset.title}.** {preset.caption}")
-    return scene
+        if caption and scene.view != "race":
+            st.info(caption)
+    return scene, caption
 
 
-def _race_view(scene: Scene, entries: tuple[RaceEntry, ...], presenting: bool) -> None:
+def _race_view(scene: Scene, presenting: bool, notes: list[str], caption: str) -> None:
     config = {"displaylogo": False, "toImageButtonOptions": {
         "format": "png", "scale": 3, "filename": f"descent-{scene.surface}"}}
     other_view = OTHER_VIEWS.get(scene.view)
@@ -120,15 +163,28 @@ def _race_view(scene: Scene, entries: tuple[RaceEntry, ...], presenting: bool) -
                         key="surface_3d")
         return
     font_size = 20 if presenting else 14
-    race_chart(cached.race_figure_json(scene, font_size), key="race_chart", config=config,
+    race_panel(key=PANEL_KEY, spec_json=cached.race_figure_json(scene, font_size),
+               axes_json=cached.panel_axes_json(scene), config=config,
                attribution=viz.attribution_annotation(cached.attribution_text(scene),
                                                       font_size),
-               clickable=st.session_state.get("pick_start", False), on_click=_on_map_click,
-               scrub_json=cached.lr_scrub_json(scene, font_size), follow="lr")
-    if not presenting:
-        st.caption("Press ▶ to animate; drag the step slider to scrub the map and the loss "
-                   "together (keys: space = play/pause, ← → = step). Turn on *Pick the start "
-                   "on the map* to click a new start.")
+               values={"lr": scene.lr, "momentum": scene.momentum,
+                       "schedule": scene.schedule, "decay": scene.decay},
+               sliders=_sliders(scene), schedules=list(SCHEDULE_LABELS.items()),
+               notes=notes, caption=caption,
+               clickable=st.session_state.get("pick_start", False), presenting=presenting,
+               on_settings=_on_settings, on_start=_on_start)
+
+
+def _sliders(scene: Scene) -> dict[str, dict | None]:
+    """The panel's sliders: label and stops (the decay rate only with a decay schedule)."""
+    decay = DECAY_SETTINGS.get(scene.schedule)
+    return {
+        "lr": {"label": "Learning rate (log scale)", "values": cached.axis_stops(scene, "lr")},
+        "momentum": {"label": "Momentum μ (Momentum, Nesterov)",
+                     "values": cached.axis_stops(scene, "momentum")},
+        "decay": {"label": decay[0], "values": cached.axis_stops(scene, "decay")}
+        if decay else None,
+    }
 
 
 def race_page() -> None:
@@ -144,19 +200,17 @@ def race_page() -> None:
             st.markdown(presentation_css(), unsafe_allow_html=True)
             st.button("Exit presentation mode", key="exit_present",
                       on_click=lambda: st.session_state.update(present=False))
-    scene = _header(sidebar())
+    scene, caption = _header(sidebar())
     alerts = st.container()
     if not scene.optimizers:
         alerts.info("Pick at least one optimizer in the sidebar to start the race.")
         return
     entries = cached.race_entries(scene)
-    note = shared_lr_note(scene)
-    if note:
-        alerts.warning(note)
-    note = divergence_note(entries)
-    if note:
-        alerts.warning(note)
-    _race_view(scene, entries, presenting)
+    notes = [n for n in (shared_lr_note(scene), divergence_note(entries)) if n]
+    if scene.view != "race":  # the race panel shows them in a place kept for them
+        for note in notes:
+            alerts.warning(note)
+    _race_view(scene, presenting, notes, caption)
     if not presenting:
         results_table(scene, entries)
         theory_note(scene, entries)

@@ -9,6 +9,7 @@ import numpy as np
 import streamlit as st
 
 import optimizers
+from analysis import stops
 from analysis.presets import PRESETS
 from analysis.scene import (
     ALL_OPTIMIZERS,
@@ -26,12 +27,10 @@ from analysis.scene import (
 from analysis.sweep import auto_tune, shared_lr_warning
 from analysis.urlstate import LINE_SEARCHES
 from surfaces import MAX_LENGTH, SURFACES, ExpressionError
-from ui.cached import LR_OPTIONS, slider_label, slider_stops
 from ui.state import apply_scene, hp_key, set_hp
 from viz import theme
 
 NOISE_OPTIONS = (0.0, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0, 30.0, 100.0)
-INVERSE_TIME_OPTIONS = (0.0, 1e-4, 3e-4, 1e-3, 3e-3, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0)
 
 
 def log_select_slider(container: Any, label: str, options: Sequence[float], key: str,
@@ -39,11 +38,11 @@ def log_select_slider(container: Any, label: str, options: Sequence[float], key:
     """A select-slider over ``options`` that also offers the current value exactly, so a value
     from a link, a preset or auto-tune is shown as it is, not snapped."""
     current = st.session_state.get(key)
-    merged = slider_stops(options, current)
+    merged = stops.with_value(options, current)
     if current is None:
         st.session_state[key] = merged[len(merged) // 2]
     return float(container.select_slider(label, merged, key=key, help=help,
-                                         format_func=slider_label))
+                                         format_func=stops.label))
 
 
 def _on_surface_change() -> None:
@@ -101,23 +100,45 @@ def custom_widgets(container: Any) -> Scene:
     return scene
 
 
-def schedule_widgets(container: Any) -> dict[str, Any]:
-    kind = container.selectbox("Learning-rate decay", list(SCHEDULE_LABELS),
-                               format_func=SCHEDULE_LABELS.get, key="schedule")
+def schedule_settings(container: Any) -> dict[str, Any]:
+    """The decay schedule as the race panel set it (kind and rate live in the panel), and
+    the step schedule's period, which lives here."""
+    state = st.session_state
+    kind = state.get("schedule", "constant")
     if kind not in DECAY_SETTINGS:
         return {"schedule": "constant"}
-    label, (lo, hi), _ = DECAY_SETTINGS[kind]
-    key = f"decay_{kind}"
-    if kind == "inverse_time":
-        value = log_select_slider(container, label, INVERSE_TIME_OPTIONS, key)
-    else:
-        value = container.slider(label, lo, hi, key=key, step=0.001 if kind == "exponential"
-                                 else 0.01, format="%.3f")
-    out: dict[str, Any] = {"schedule": kind, "decay": float(value)}
+    out: dict[str, Any] = {"schedule": kind, "decay": float(state[f"decay_{kind}"])}
     if kind == "step":
-        out["step_size"] = container.number_input("every N steps", 1, STEPS_RANGE[1],
+        out["step_size"] = container.number_input("decay every N steps", 1, STEPS_RANGE[1],
                                                   key="step_size")
     return out
+
+
+def mission_sliders(container: Any) -> None:
+    """The learning rate, momentum and decay sliders for the views without the race panel
+    (3D, sweep, basins, step-through), on the same stops, mirroring the same scene keys."""
+    state = st.session_state
+    for key, text, options in (
+            ("lr", "Learning rate (log scale)", stops.LR_STOPS),
+            ("momentum", "Momentum μ (Momentum, Nesterov)", stops.MOMENTUM_STOPS)):
+        _mirror(key, container.select_slider, text,
+                options=stops.with_value(options, state[key]), format_func=stops.label)
+    _mirror("schedule", container.selectbox, "Learning-rate decay",
+            options=list(SCHEDULE_LABELS), format_func=SCHEDULE_LABELS.get)
+    kind = state["schedule"]
+    if kind in DECAY_SETTINGS:
+        key = f"decay_{kind}"
+        _mirror(key, container.select_slider, DECAY_SETTINGS[kind][0],
+                options=stops.with_value(stops.DECAY_STOPS[kind], state[key]),
+                format_func=stops.label)
+
+
+def _mirror(key: str, widget: Any, label: str, **kwargs: Any) -> None:
+    """A widget mirroring the persistent scene key ``key`` (see ``_advanced_input``)."""
+    wkey = WIDGET_PREFIX + key
+    if st.session_state.get(wkey) != st.session_state.get(key):
+        st.session_state[wkey] = st.session_state.get(key)
+    widget(label, key=wkey, on_change=_sync, args=(key,), **kwargs)
 
 
 def _sync(key: str) -> None:
@@ -274,8 +295,11 @@ def sidebar() -> Scene:
     sb.caption(surface.description)
     chosen = tuple(sb.multiselect("Optimizers", list(ALL_OPTIMIZERS),
                                   format_func=theme.label, key="optimizers"))
-    lr = log_select_slider(sb, "Learning rate (log scale)", LR_OPTIONS, "lr",
-                           help="Shared by every optimizer without its own lr (Advanced).")
+    # The learning rate, momentum and decay sliders are in the race panel, beside the chart;
+    # the other views have them here.
+    if st.session_state.get("view", "race") != "race":
+        mission_sliders(sb)
+    lr, momentum = float(st.session_state["lr"]), float(st.session_state["momentum"])
     tune, same = sb.columns(2)
     tune.button("Auto-tune lr", key="auto_tune", on_click=_auto_tune, width="stretch",
                 help="Give each raced optimizer its best lr for this surface and start: the "
@@ -283,9 +307,7 @@ def sidebar() -> Scene:
                      "to 10 (one vectorized sweep each).")
     same.button("Same lr for all", key="same_lr", on_click=_clear_own_lrs, width="stretch",
                 help="Forget per-optimizer lrs: everyone uses the slider's lr.")
-    momentum = sb.slider("Momentum μ (Momentum, Nesterov)", 0.0, 0.999, step=0.001,
-                         format="%.3f", key="momentum")
-    schedule = schedule_widgets(sb)
+    schedule = schedule_settings(sb)
     steps = sb.slider("Steps", *STEPS_RANGE, step=10, key="steps")
     cx, cy = sb.columns(2)
     (x0, x1), (y0, y1) = surface.bounds

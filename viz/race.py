@@ -11,6 +11,7 @@ import base64
 import io
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import contourpy
 import numpy as np
@@ -30,6 +31,7 @@ MAX_FRAMES = 150
 MAX_SLIDER_STEPS = 50
 MAP_DOMAIN = (0.0, 0.55)
 BOTTOM_MARGIN = 125  # x title, Play/Pause and the step slider, the attribution line
+PANEL_MARGIN = 45  # x title only: the race panel has its own playback controls
 LOSS_DOMAIN = (0.74, 1.0)
 # Just right of the map's domain (the map may be narrower: equal axis scales shrink it).
 _COLORBAR = {"thickness": 10, "len": 0.8, "x": MAP_DOMAIN[1] + 0.005, "xanchor": "left",
@@ -196,10 +198,9 @@ def landmark_traces(surface: Surface) -> list[Spec]:
     return traces
 
 
-def _path_trace(entry: RaceEntry, font_size: int, show_lr: bool) -> Spec:
-    path = _drawn_path(entry)
+def _path_trace(entry: RaceEntry, path: Array, name: str, font_size: int) -> Spec:
     return {
-        "type": "scatter", "mode": "lines", "name": entry_name(entry, show_lr),
+        "type": "scatter", "mode": "lines", "name": name,
         "legendgroup": entry.name,
         "x": typed_array(path[:, 0]), "y": typed_array(path[:, 1]),
         "line": {"color": theme.color(entry.name), "width": 2 + font_size / 14,
@@ -296,9 +297,9 @@ def loss_curve(surface: Surface, entry: RaceEntry) -> tuple[Array, bool]:
     return np.where(np.isnan(gap), np.nan, np.maximum(gap, 1e-16)), True
 
 
-def _loss_trace(entry: RaceEntry, y: Array, font_size: int, show_lr: bool) -> Spec:
+def _loss_trace(entry: RaceEntry, y: Array, name: str, font_size: int) -> Spec:
     return {
-        "type": "scatter", "mode": "lines", "name": entry_name(entry, show_lr),
+        "type": "scatter", "mode": "lines", "name": name,
         "legendgroup": entry.name, "showlegend": False, "xaxis": "x2", "yaxis": "y2",
         "y": typed_array(y),
         "line": {"color": theme.color(entry.name), "width": 2 + font_size / 14,
@@ -337,6 +338,40 @@ def _decade_step(lo: float, hi: float, max_labels: int = 7) -> int:
     return max(1, int(np.ceil(decades / max_labels)))
 
 
+class RaceMotion(NamedTuple):
+    """What a move of the lr, momentum or decay slider changes in a race figure (the rest
+    stays): per entry its legend name, its drawn path and its loss curve; the loss axis's
+    range and tick spacing; the loss cursor's extent. ``race_figure`` is built from it, and
+    the race panel is sent it for every slider stop (``viz.scrub``)."""
+
+    names: list[str]
+    paths: list[Array]  # (n_i, 2): up to the last finite point
+    curves: list[Array]  # what the loss panel plots (see loss_curve)
+    log: bool  # whether the loss axis is logarithmic
+    loss_range: list[float]
+    dtick: int | None  # None: Plotly's own (a linear axis)
+    cursor: list[float]  # the loss cursor's [bottom, top]
+
+
+def race_motion(surface: Surface, entries: Sequence[RaceEntry]) -> RaceMotion:
+    """The moving parts of the race figure of ``entries`` on ``surface``."""
+    # The legend names each optimizer's lr only when they differ: a shared lr is in the
+    # attribution line, and an lr slider move then changes no legend text (no legend redraw).
+    show_lr = len({e.hparams.get("lr") for e in entries}) > 1
+    curves, log = [], True
+    for e in entries:
+        y, log = loss_curve(surface, e)
+        curves.append(y)
+    finite = np.concatenate([c[np.isfinite(c)] for c in curves]) if curves else np.zeros(0)
+    lo, hi = (float(finite.min()), float(finite.max())) if finite.size else (0.0, 1.0)
+    top = _loss_top(curves, hi, log)
+    return RaceMotion(
+        names=[entry_name(e, show_lr) for e in entries],
+        paths=[_drawn_path(e) for e in entries], curves=curves, log=log,
+        loss_range=_loss_range(lo, top, log), dtick=_decade_step(lo, top) if log else None,
+        cursor=[lo, hi])
+
+
 def attribution_annotation(text: str, font_size: int = 14) -> Spec:
     """The attribution line at the foot of the race figure, under the slider, so that
     exported images carry the surface and the settings."""
@@ -373,25 +408,20 @@ def race_figure(
     depends on the surface alone, and costs more than the rest of the figure.
     ``layout.meta.motion`` says how the frames follow from the traces (the frame steps, the
     comet trail, which traces are paths, losses and animated); ``with_frames=False`` leaves
-    the frames out for a consumer that rebuilds them from it (the race chart component).
+    the frames and Plotly's Play button and step slider out, for a consumer that rebuilds
+    the frames from it and plays them with its own controls (the race panel).
     """
     traces, images = background if background is not None else map_background(surface, grid)
     data = list(traces)
     data += landmark_traces(surface)
-    # The legend names each optimizer's lr only when they differ: a shared lr is in the
-    # attribution line, and an lr slider move then changes no legend text (no legend redraw).
-    show_lr = len({e.hparams.get("lr") for e in entries}) > 1
+    moving = race_motion(surface, entries)
     paths = list(range(len(data), len(data) + len(entries)))
-    data += [_path_trace(e, font_size, show_lr) for e in entries]
+    data += [_path_trace(e, p, n, font_size)
+             for e, p, n in zip(entries, moving.paths, moving.names, strict=True)]
     losses = list(range(len(data), len(data) + len(entries)))
-    curves, log = [], True
-    for e in entries:
-        y, log = loss_curve(surface, e)
-        curves.append(y)
-        data.append(_loss_trace(e, y, font_size, show_lr))
-    finite = np.concatenate([c[np.isfinite(c)] for c in curves]) if curves else np.zeros(0)
-    lo, hi = (float(finite.min()), float(finite.max())) if finite.size else (0.0, 1.0)
-    top = _loss_top(curves, hi, log)
+    data += [_loss_trace(e, c, n, font_size)
+             for e, c, n in zip(entries, moving.curves, moving.names, strict=True)]
+    curves, log = moving.curves, moving.log
     steps = max((len(e.points) - 1 for e in entries), default=0)
     animated = list(range(len(data), len(data) + 3))
     data.append(_comet_trace(entries, steps, trail, font_size))
@@ -406,7 +436,7 @@ def race_figure(
     data.append({
         "type": "scatter", "mode": "lines", "xaxis": "x2", "yaxis": "y2", "showlegend": False,
         "line": {"color": "#888", "width": 1, "dash": "dot"}, "hoverinfo": "skip",
-        "x": [steps, steps], "y": [lo, hi],
+        "x": [steps, steps], "y": moving.cursor,
     })
 
     layout = theme.layout_base(font_size)
@@ -420,16 +450,16 @@ def race_figure(
                         "anchor": "y2", "title": {"text": "step"}, "range": [0, max(steps, 1)]}
     layout["yaxis2"] = {**theme.layout_base(font_size)["yaxis"], "anchor": "x2",
                         "domain": [0.08, 1.0], "type": "log" if log else "linear",
-                        "range": _loss_range(lo, top, log),
+                        "range": moving.loss_range,
                         "exponentformat": "power",
-                        **({"dtick": _decade_step(lo, top)} if log else {}),
+                        **({"dtick": moving.dtick} if moving.dtick is not None else {}),
                         "title": {"text": "f − min f" if log else "f", "standoff": 4}}
     layout.update(
         height=height, uirevision=surface.name, hovermode="closest",
         legend={**layout["legend"], "orientation": "h", "x": 0, "y": 1.02,
                 "font": {"size": font_size - 1},
                 "yanchor": "bottom"},
-        margin={"l": 55, "r": 10, "t": 50, "b": BOTTOM_MARGIN},
+        margin={"l": 55, "r": 10, "t": 50, "b": BOTTOM_MARGIN if with_frames else PANEL_MARGIN},
     )
     if attribution:
         layout["annotations"] = [attribution_annotation(attribution, font_size)]
@@ -441,7 +471,7 @@ def race_figure(
         # them in the browser (viz.scrub.without_frames) instead of receiving 150 frames.
         layout["meta"] = {"motion": {"frames": shown.tolist(), "trail": trail,
                                      "length": steps + 1, "paths": paths, "losses": losses,
-                                     "animated": animated}}
+                                     "animated": animated, "frame_ms": frame_ms}}
         if with_frames:
             comets = _comets(entries, shown, trail)
             heads = np.stack([c[np.minimum(shown, len(c) - 1)] for c in curves])  # (n, frames)
@@ -451,7 +481,8 @@ def race_figure(
                           {"x": [k] * len(entries), "y": typed_array(h)}, {"x": [k, k]}]}
                 for k, c, h in zip(shown.tolist(), comets, heads.T, strict=True)
             ]
-        layout["updatemenus"], layout["sliders"] = _animation_controls(shown, font_size, frame_ms)
+            layout["updatemenus"], layout["sliders"] = _animation_controls(shown, font_size,
+                                                                           frame_ms)
     return SpecFigure(spec)
 
 

@@ -1,28 +1,40 @@
-"""Learning-rate scrubbing: which parts of the race figure change with the lr.
+"""Slider axes: the races along one slider, packed for the race panel to draw at once.
 
-A move of the lr slider changes only the optimizers' lines, the animated markers, the legend
-names and the loss axis range; the map, its contours and colour bar, the landmarks and the
-controls stay. The race chart component is sent these *moving parts* for the slider stops
-around the current lr, so that a slider move redraws the chart at once from what the browser
-already has, without waiting for the server's rerun (which still follows, for the table).
+With each figure the race panel (``ui/race_panel``) is sent, for each of its sliders, the
+races at every stop of that slider with the other settings as they are: an *axis*. While the
+slider is dragged the panel draws the stop under the pointer from what it holds, without
+waiting for the server. Only what a slider move changes is sent (``viz.race.RaceMotion``):
+the paths and loss curves of the optimizers the slider drives, the legend names, the loss
+axis range, the cursor's extent, the attribution line.
 
-The frames are not sent at all: they follow from the traces (``layout.meta.motion``, see
-``viz.race_figure``), and the component rebuilds them. ``race_figure`` still makes them, as
-the reference the browser tests compare the component's frames with.
+Encoding (the panel's ``payload.js`` decodes it; :func:`decode_axis` is its reference):
+every path coordinate is quantized to 16 bits over the map's window widened by its own size
+on every side (a diverging path leaves the view before it leaves the box; beyond, and NaN,
+are the gap value 65535), every loss value (log10 on a log axis) to 16 bits over its own
+range. Each series is delta coded (mod 2^16: a smooth path becomes small numbers), all are
+concatenated little-endian and deflated (zlib), then base64. About 16 bits a point before
+deflate; the default race's three axes fit in well under 0.5 MB.
+
+The frames are never sent: they follow from the traces (``layout.meta.motion``, see
+``viz.race_figure``), and the panel builds them.
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
+import base64
+import zlib
+from collections.abc import Sequence
 from typing import Any
 
+import numpy as np
+import numpy.typing as npt
+
+from surfaces import Surface
+from viz.race import RaceMotion, race_motion
 from viz.spec import Spec
 
-# Per trace, what an lr move may change; and on the loss axis.
-MOVING_KEYS = ("x", "y", "name")
-MOVING_AXIS = "yaxis2"
-MOVING_AXIS_KEYS = ("range", "dtick")
+GAP = 65535  # quantized NaN / outside the box
+LEVELS = 65534  # quantized values run 0..LEVELS
 
 
 def motion(spec: Spec) -> dict[str, Any] | None:
@@ -31,7 +43,7 @@ def motion(spec: Spec) -> dict[str, Any] | None:
 
 
 def moving_traces(spec: Spec) -> list[int]:
-    """Indices of the traces an lr move redraws: paths, loss curves and the animated three."""
+    """Indices of the traces a slider move redraws: paths, loss curves and the animated three."""
     recipe = motion(spec)
     if recipe is None:
         return []
@@ -39,57 +51,105 @@ def moving_traces(spec: Spec) -> list[int]:
 
 
 def without_frames(spec: Spec) -> Spec:
-    """The figure as the component is sent it: no frames (it rebuilds them)."""
+    """The figure as the panel is sent it: no frames (it builds them)."""
     return {key: value for key, value in spec.items() if key != "frames"}
 
 
-def moving_parts(spec: Spec) -> Spec:
-    """What differs between two lrs' figures of the same scene, as patches: per trace index
-    (a string, as JSON keys are) the moving keys, and the loss axis's ``range`` and ``dtick``
-    (``None`` = absent) under ``"yaxis2.range"``-style paths."""
-    data = spec["data"]
-    axis = spec["layout"].get(MOVING_AXIS, {})
-    return {
-        "data": {str(i): {k: data[i].get(k) for k in MOVING_KEYS} for i in moving_traces(spec)},
-        "layout": {f"{MOVING_AXIS}.{k}": axis.get(k) for k in MOVING_AXIS_KEYS},
-    }
+def quantize(values: npt.ArrayLike, lo: float, hi: float) -> npt.NDArray[np.uint16]:
+    """``values`` in [lo, hi] as 0..LEVELS; NaN and values outside as GAP."""
+    v = np.asarray(values, dtype=np.float64)
+    with np.errstate(invalid="ignore"):
+        inside = np.isfinite(v) & (v >= lo) & (v <= hi)
+        scaled = np.round((v - lo) / ((hi - lo) or 1.0) * LEVELS)
+    return np.where(inside, scaled, GAP).astype(np.uint16)
 
 
-def structure(spec: Spec) -> str:
-    """A digest of everything an lr move must not change (the spec without its frames and
-    moving parts): two figures with equal digests differ only in ``moving_parts``."""
-    still = without_frames(spec)
-    moving = set(moving_traces(spec))
-    still["data"] = [
-        {k: v for k, v in trace.items() if k not in MOVING_KEYS} if i in moving else trace
-        for i, trace in enumerate(spec["data"])
-    ]
-    layout = dict(spec["layout"])
-    layout[MOVING_AXIS] = {k: v for k, v in layout.get(MOVING_AXIS, {}).items()
-                           if k not in MOVING_AXIS_KEYS}
-    still["layout"] = layout
-    text = json.dumps(still, sort_keys=True, separators=(",", ":"), default=repr)
-    return hashlib.sha256(text.encode()).hexdigest()
+def dequantize(q: npt.NDArray[np.uint16], lo: float, hi: float) -> npt.NDArray[np.float64]:
+    """The inverse of :func:`quantize` (GAP -> NaN), to within (hi - lo) / 2 / LEVELS."""
+    out = lo + q.astype(np.float64) / LEVELS * (hi - lo)
+    return np.where(q == GAP, np.nan, out)
 
 
-def apply_moving_parts(spec: Spec, parts: Spec) -> Spec:
-    """``spec`` with ``parts`` (from ``moving_parts``) patched in: the other lr's figure.
-    The component does the same in JavaScript; this is its reference."""
-    data = [dict(t) for t in spec["data"]]
-    for index, patch in parts["data"].items():
-        trace = data[int(index)]
-        for key, value in patch.items():
-            if value is None:
-                trace.pop(key, None)
-            else:
-                trace[key] = value
-    layout = dict(spec["layout"])
-    axis = dict(layout.get(MOVING_AXIS, {}))
-    for path, value in parts["layout"].items():
-        key = path.split(".", 1)[1]
-        if value is None:
-            axis.pop(key, None)
-        else:
-            axis[key] = value
-    layout[MOVING_AXIS] = axis
-    return {**spec, "data": data, "layout": layout}
+def delta(q: npt.NDArray[np.uint16]) -> npt.NDArray[np.uint16]:
+    """Differences of consecutive values mod 2^16 (the first value as it is)."""
+    return np.diff(q.astype(np.int64), prepend=0).astype(np.uint16)
+
+
+def undelta(d: npt.NDArray[np.uint16]) -> npt.NDArray[np.uint16]:
+    return (np.cumsum(d.astype(np.int64)) % 65536).astype(np.uint16)
+
+
+def path_box(surface: Surface) -> list[float]:
+    """The box paths are quantized over: the map widened by its own size on every side."""
+    (x0, x1), (y0, y1) = surface.bounds
+    w, h = x1 - x0, y1 - y0
+    return [x0 - w, x1 + w, y0 - h, y1 + h]
+
+
+def _loss_box(curve: npt.NDArray[np.float64], log: bool) -> tuple[list[float], np.ndarray]:
+    with np.errstate(divide="ignore", invalid="ignore"):
+        t = np.log10(curve) if log else np.asarray(curve, dtype=np.float64)
+    finite = t[np.isfinite(t)]
+    box = [float(finite.min()), float(finite.max())] if finite.size else [0.0, 1.0]
+    return box, t
+
+
+def encode_axis(surface: Surface, values: Sequence[float], races: Sequence[Any],
+                moving: Sequence[int], attributions: Sequence[str]) -> Spec:
+    """The axis of a slider: ``races[i]`` is the race (every entry of the scene, in its
+    order) at stop ``values[i]``, or None where the panel cannot hold it; ``moving`` the
+    entries the slider changes (the others are as in the figure the panel has)."""
+    box = path_box(surface)
+    series: list[np.ndarray] = []
+    stops: list[Spec | None] = []
+    for entries, text in zip(races, attributions, strict=True):
+        if entries is None:
+            stops.append(None)
+            continue
+        m: RaceMotion = race_motion(surface, entries)
+        lengths, losses = [], []
+        for j in moving:
+            path = m.paths[j]
+            qx, qy = quantize(path[:, 0], box[0], box[1]), quantize(path[:, 1], box[2], box[3])
+            gap = (qx == GAP) | (qy == GAP)  # a point off the box is a gap in both
+            series += [np.where(gap, GAP, qx).astype(np.uint16),
+                       np.where(gap, GAP, qy).astype(np.uint16)]
+            loss_box, t = _loss_box(m.curves[j], m.log)
+            series.append(quantize(t, *loss_box))
+            lengths.append([len(path), len(t)])
+            losses.append(loss_box)
+        stops.append({"names": m.names, "range": m.loss_range, "dtick": m.dtick,
+                      "cursor": m.cursor, "log": m.log, "lengths": lengths, "loss": losses,
+                      "attribution": text})
+    raw = np.concatenate([delta(s) for s in series]) if series else np.zeros(0, np.uint16)
+    packed = zlib.compress(raw.astype("<u2").tobytes(), 6)
+    return {"values": [float(v) for v in values], "moving": list(moving), "box": box,
+            "stops": stops, "data": base64.b64encode(packed).decode("ascii")}
+
+
+def decode_axis(axis: Spec) -> list[Spec | None]:
+    """Per stop, what the panel draws: ``{"paths": [(n, 2)], "curves": [loss values],
+    **the stop's meta}`` for the moving entries (reference for ``payload.js``)."""
+    raw = np.frombuffer(zlib.decompress(base64.b64decode(axis["data"])), dtype="<u2")
+    at, out = 0, []
+    x0, x1, y0, y1 = axis["box"]
+
+    def take(n: int) -> np.ndarray:
+        nonlocal at
+        chunk = undelta(raw[at:at + n])
+        at += n
+        return chunk
+
+    for stop in axis["stops"]:
+        if stop is None:
+            out.append(None)
+            continue
+        paths, curves = [], []
+        for (n_path, n_loss), (lo, hi) in zip(stop["lengths"], stop["loss"], strict=True):
+            xs, ys = dequantize(take(n_path), x0, x1), dequantize(take(n_path), y0, y1)
+            t = dequantize(take(n_loss), lo, hi)
+            paths.append(np.stack([xs, ys], axis=-1))
+            curves.append(10.0 ** t if stop["log"] else t)
+        out.append({**stop, "paths": paths, "curves": curves})
+    return out
+

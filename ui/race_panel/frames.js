@@ -1,0 +1,31 @@
+// Playback of a race: the figure at step k, built from the traces (viz.race_figure's
+// layout.meta.motion says which traces are paths, losses and animated). The race unfolds:
+// each path and loss curve is drawn up to step k only; at the last step, in full. Pure.
+
+// The Plotly update (traces and their data) that shows step `k` of a race whose entries
+// have `paths[e] = {x, y}` (up to the last finite point) and `curves[e]` (loss per step).
+export function frameAt(motion, paths, curves, k) {
+  const n = paths.length, trail = motion.trail;
+  const cx = new Float64Array(n * trail), cy = new Float64Array(n * trail);
+  const hy = new Float64Array(n);
+  const data = [];
+  for (let e = 0; e < n; e++) {
+    const {x, y} = paths[e], last = x.length - 1;
+    for (let t = 0; t < trail; t++) {
+      const s = Math.min(Math.max(k - trail + 1 + t, 0), last);
+      cx[e * trail + t] = x[s];
+      cy[e * trail + t] = y[s];
+    }
+    hy[e] = curves[e][Math.min(k, curves[e].length - 1)];
+    data.push({x: x.subarray(0, Math.min(k + 1, x.length)),
+               y: y.subarray(0, Math.min(k + 1, y.length))});
+  }
+  for (let e = 0; e < n; e++) data.push({y: curves[e].subarray(0, k + 1)});
+  data.push({x: cx, y: cy}, {x: new Array(n).fill(k), y: hy}, {x: [k, k]});
+  return {data, traces: [...motion.paths, ...motion.losses, ...motion.animated]};
+}
+
+// The last step of a race (what the chart shows when it is not playing).
+export function lastStep(motion) {
+  return motion.frames[motion.frames.length - 1];
+}

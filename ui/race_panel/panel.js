@@ -1,0 +1,453 @@
+// The race panel: the race chart (map + loss), its playback, and the mission's three
+// sliders (learning rate, momentum, decay), in the page (Streamlit Custom Components v2).
+//
+// The server sends, with each figure, the races along each slider through the current
+// settings (viz/scrub.py, decoded by payload.js). Dragging a slider draws each stop it
+// crosses from those at once (`input` events); the release reports the settings to Python
+// (`setStateValue`), whose rerun updates the table, the warnings and the URL, and sends the
+// exact figure and the new axes. Where the panel holds no race for a stop (noisy gradients,
+// a stop a batch cannot race), it waits for that rerun.
+//
+// Plotly is loaded once from the app's static folder (no CDN: a lecture hall may have no
+// internet). Nothing here reads or writes the page around the panel except the keys that
+// play and step the race when no input has the focus.
+
+import {decodeAxis, decodeTyped} from "./payload.js";
+import {frameAt, lastStep} from "./frames.js";
+import {keyStep, label, nearestStop} from "./stops.js";
+
+const AXES = ["lr", "momentum", "decay"];
+const panels = new WeakMap();  // parentElement -> its panel (the module is called per render)
+
+function loadPlotly(src) {
+  if (window.Plotly) return Promise.resolve(window.Plotly);
+  if (!window.__descentPlotly) {
+    window.__descentPlotly = new Promise((resolve, reject) => {
+      const script = document.createElement("script");
+      script.src = new URL(src, window.location.href).href;
+      script.onload = () => resolve(window.Plotly);
+      script.onerror = () => reject(new Error("could not load " + src));
+      document.head.appendChild(script);
+    });
+  }
+  return window.__descentPlotly;
+}
+
+function el(tag, attrs = {}, children = []) {
+  const node = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs)) {
+    if (k === "text") node.textContent = v; else node.setAttribute(k, v);
+  }
+  for (const child of children) node.appendChild(child);
+  return node;
+}
+
+// "**bold** rest" -> DOM nodes (the warnings' only markup), never HTML from the server.
+function richText(text) {
+  const out = document.createDocumentFragment();
+  String(text).split("**").forEach((part, i) => {
+    out.appendChild(i % 2 ? el("b", {text: part}) : document.createTextNode(part));
+  });
+  return out;
+}
+
+class Panel {
+  constructor(parent) {
+    this.parent = parent;
+    this.gd = el("div", {class: "rp-chart", role: "img", "aria-label": "The race"});
+    this.playButton = el("button", {type: "button", class: "rp-play-btn",
+                                    "aria-label": "Play the race", text: "▶ Play"});
+    this.stepInput = el("input", {type: "range", min: "0", max: "0", step: "1", value: "0",
+                                  class: "rp-step", "aria-label": "Step of the race"});
+    this.stepLabel = el("span", {class: "rp-step-label", "aria-live": "off"});
+    this.notes = el("div", {class: "rp-notes", "aria-live": "polite"});
+    this.attribution = el("div", {class: "rp-attribution"});
+    this.error = el("div", {class: "rp-error", role: "alert"});
+    this.sliders = {};
+    const side = el("div", {class: "rp-side"});
+    for (const axis of AXES) {
+      const input = el("input", {type: "range", min: "0", max: "0", step: "1", value: "0",
+                                 class: "rp-slider", id: `rp-${axis}`});
+      const value = el("output", {class: "rp-value", for: `rp-${axis}`});
+      const name = el("label", {class: "rp-label", for: `rp-${axis}`});
+      const group = el("div", {class: `rp-group rp-${axis}-group`},
+                       [el("div", {class: "rp-head"}, [name, value]), input]);
+      this.sliders[axis] = {input, value, name, group, values: [], index: 0};
+      if (axis === "decay") {
+        this.kind = el("select", {class: "rp-kind", "aria-label": "Learning-rate decay"});
+        side.appendChild(el("div", {class: "rp-group"}, [
+          el("div", {class: "rp-head"}, [el("label", {class: "rp-label",
+                                                       text: "Learning-rate decay"})]),
+          this.kind]));
+      }
+      side.appendChild(group);
+    }
+    this.caption = el("div", {class: "rp-caption"});
+    side.appendChild(this.caption);
+    const play = el("div", {class: "rp-playback"}, [this.playButton, this.stepInput,
+                                                    this.stepLabel]);
+    const main = el("div", {class: "rp-main"}, [this.gd, play, this.notes, this.attribution,
+                                                this.error]);
+    this.root = el("div", {class: "rp"}, [main, side]);
+    parent.appendChild(this.root);
+
+    this.specText = null;  // the server's figure on screen, as sent
+    this.spec = null;  // ... parsed
+    this.axes = {};  // axis -> Promise of its decoded stops
+    this.axesText = null;
+    this.race = null;  // {paths, curves} of what is drawn (for playback)
+    this.shownStop = {};  // axis -> index drawn from the axis (absent: the server's figure)
+    this.pending = false;  // a release was reported: the axes are stale until the rerun
+    this.seq = 0;
+    this.k = null;  // the step shown (null: the last)
+    this.timer = null;
+    this.drawing = Promise.resolve();
+    this.wanted = null;  // the latest stop asked for while a draw was under way
+    this.bind();
+  }
+
+  bind() {
+    for (const axis of AXES) {
+      const s = this.sliders[axis];
+      s.input.addEventListener("input", () => this.onSlide(axis, Number(s.input.value)));
+      s.input.addEventListener("change", () => this.report());
+      s.input.addEventListener("pointerdown", () => { this.sliding = true; });
+      s.input.addEventListener("pointerup", () => { this.sliding = false; });
+    }
+    this.kind.addEventListener("change", () => this.report());
+    this.playButton.addEventListener("click", () => this.togglePlay());
+    this.stepInput.addEventListener("input", () => {
+      this.stop();
+      this.showStep(this.motion().frames[Number(this.stepInput.value)]);
+    });
+    this.onKey = (ev) => this.key(ev);
+    document.addEventListener("keydown", this.onKey);
+    this.onResize = () => this.fit();
+    window.addEventListener("resize", this.onResize);
+    this.gd.addEventListener("click", (ev) => this.click(ev));
+  }
+
+  destroy() {
+    this.stop();
+    document.removeEventListener("keydown", this.onKey);
+    window.removeEventListener("resize", this.onResize);
+    if (window.Plotly) window.Plotly.purge(this.gd);
+    this.root.remove();
+  }
+
+  motion() {
+    return ((this.spec || {}).layout.meta || {}).motion || null;
+  }
+
+  // -- from the server ---------------------------------------------------------------------
+
+  async render(data, api) {
+    this.api = api;
+    this.data = data;
+    this.pending = false;
+    const Plotly = await loadPlotly(data.plotly);
+    this.showControls(data);
+    this.notes.replaceChildren(...(data.notes || []).map((n) => el("p", {}, [richText(n)])));
+    this.caption.replaceChildren(richText(data.caption || ""));
+    this.root.classList.toggle("rp-presenting", Boolean(data.presenting));
+    this.gd.style.cursor = data.clickable ? "crosshair" : "";
+    if (data.axes !== this.axesText) {
+      this.axesText = data.axes;
+      const axes = JSON.parse(data.axes || "{}");
+      this.axes = {};
+      for (const axis of AXES) {
+        if (axis in axes && axes[axis]) {
+          this.axes[axis] = {values: axes[axis].values, moving: axes[axis].moving,
+                             stops: decodeAxis(axes[axis])};
+          this.axes[axis].stops.catch(() => null);
+        }
+      }
+    }
+    if (data.spec !== this.specText || this.drawnStop()) {
+      this.specText = data.spec;
+      await this.queue(() => this.drawFigure(Plotly, data));
+    } else {
+      this.showAttribution(data.attribution);
+    }
+  }
+
+  drawnStop() {
+    return Object.keys(this.shownStop).length > 0;
+  }
+
+  async drawFigure(Plotly, data) {
+    const spec = JSON.parse(data.spec);
+    this.spec = JSON.parse(data.spec);  // Plotly keeps (and may change) what it is given
+    this.shownStop = {};
+    const layout = Object.assign(spec.layout, {height: this.height(), autosize: true});
+    try {
+      await Plotly.react(this.gd, spec.data, layout, this.config(data.config || {}));
+      this.error.textContent = "";
+    } catch (err) {
+      this.error.textContent = "The chart could not be drawn: " + (err.message || err);
+    }
+    const m = this.motion();
+    this.race = m ? {
+      paths: m.paths.map((i) => ({x: decodeTyped(this.spec.data[i].x),
+                                  y: decodeTyped(this.spec.data[i].y)})),
+      curves: m.losses.map((i) => decodeTyped(this.spec.data[i].y)),
+    } : null;
+    this.showAttribution(data.attribution);
+    this.k = null;
+    this.syncStep();
+  }
+
+  showControls(data) {
+    const values = data.values || {};
+    const kinds = data.schedules || [];
+    if (this.kind.options.length !== kinds.length) {
+      this.kind.replaceChildren(...kinds.map(([key, text]) => el("option", {value: key, text})));
+    }
+    if (document.activeElement !== this.kind) this.kind.value = values.schedule;
+    for (const axis of AXES) {
+      const s = this.sliders[axis], spec = (data.sliders || {})[axis];
+      s.group.hidden = !spec;
+      if (!spec) continue;
+      s.values = spec.values;
+      s.name.textContent = spec.label;
+      s.input.max = String(spec.values.length - 1);
+      s.input.setAttribute("aria-label", spec.label);
+      if (!this.sliding) {
+        s.index = nearestStop(spec.values, values[axis]);
+        s.input.value = String(s.index);
+      }
+      this.showValue(axis);
+    }
+  }
+
+  showValue(axis) {
+    const s = this.sliders[axis], text = label(s.values[Number(s.input.value)] ?? 0);
+    s.value.textContent = text;
+    s.input.ariaValueText = text;  // the ARIA property, not Streamlit's markup
+  }
+
+  showAttribution(attribution) {
+    this.attributionNow = attribution || null;
+    this.attribution.textContent = attribution ? attribution.text : "";
+  }
+
+  // -- sliders -----------------------------------------------------------------------------
+
+  onSlide(axis, index) {
+    this.showValue(axis);
+    this.wanted = {axis, index};
+    if (this.busy) return;  // the draw under way picks up the latest stop when it ends
+    this.busy = true;
+    this.queue(async () => {
+      while (this.wanted) {
+        const {axis: a, index: i} = this.wanted;
+        this.wanted = null;
+        await this.drawStop(a, i);
+      }
+      this.busy = false;
+    });
+  }
+
+  // Draw stop `index` of `axis` from what the panel holds (nothing when it holds none).
+  async drawStop(axis, index) {
+    const held = this.axes[axis];
+    if (!held || this.pending || !this.race || !window.Plotly) return;
+    const stops = await held.stops;
+    const stop = stops && stops[index];
+    const m = this.motion();
+    if (!stop || !m) return;
+    const Plotly = window.Plotly;
+    this.stop();
+    const paths = this.race.paths.slice(), curves = this.race.curves.slice();
+    held.moving.forEach((e, j) => { paths[e] = stop.paths[j]; curves[e] = stop.curves[j]; });
+    this.race = {paths, curves};
+    this.k = null;
+    const frame = frameAt(m, paths, curves, lastStep(m));
+    const names = m.paths.map((_, e) => stop.names[e]);
+    const yaxis = this.gd.layout.yaxis2 || {};
+    if (JSON.stringify(yaxis.range) !== JSON.stringify(stop.range) ||
+        (stop.dtick !== null && yaxis.dtick !== stop.dtick)) {
+      const update = {"yaxis2.range": stop.range.slice()};
+      if (stop.dtick !== null) update["yaxis2.dtick"] = stop.dtick;
+      await Plotly.relayout(this.gd, update);
+    }
+    frame.data[frame.data.length - 1] = {x: frame.data[frame.data.length - 1].x,
+                                         y: stop.cursor.slice()};
+    await Plotly.animate(this.gd, frame, {mode: "immediate", transition: {duration: 0},
+                                          frame: {duration: 0, redraw: false}});
+    const traces = [...m.paths, ...m.losses];
+    const now = traces.map((i) => this.gd.data[i].name);
+    const want = [...names, ...names];
+    if (JSON.stringify(now) !== JSON.stringify(want)) {
+      await Plotly.restyle(this.gd, {name: want}, traces);
+    }
+    this.shownStop[axis] = index;
+    this.showAttribution(Object.assign({}, this.attributionNow || {}, {text: stop.attribution}));
+    this.syncStep();
+  }
+
+  // The settings the sliders show, to Python (on release, and on a new decay kind).
+  report() {
+    if (!this.api) return;
+    const value = (axis) => {
+      const s = this.sliders[axis];
+      return s.group.hidden ? null : s.values[Number(s.input.value)];
+    };
+    this.seq += 1;
+    this.pending = true;
+    this.sliding = false;
+    this.api.setStateValue("settings", {lr: value("lr"), momentum: value("momentum"),
+                                        decay: value("decay"), schedule: this.kind.value,
+                                        seq: this.seq});
+  }
+
+  // -- playback ----------------------------------------------------------------------------
+
+  syncStep() {
+    const m = this.motion();
+    this.playButton.disabled = !m;
+    if (!m) { this.stepLabel.textContent = ""; return; }
+    const k = this.k === null ? lastStep(m) : this.k;
+    this.stepInput.max = String(m.frames.length - 1);
+    this.stepInput.value = String(nearestStop(m.frames, k));
+    this.stepLabel.textContent = `step ${k}`;
+    this.stepInput.ariaValueText = `step ${k}`;
+  }
+
+  showStep(k) {
+    const m = this.motion();
+    if (!m || !this.race || !window.Plotly) return;
+    this.k = k === lastStep(m) ? null : k;
+    const frame = frameAt(m, this.race.paths, this.race.curves, k);
+    window.Plotly.animate(this.gd, frame, {mode: "immediate", transition: {duration: 0},
+                                           frame: {duration: 0, redraw: false}});
+    this.syncStep();
+  }
+
+  togglePlay() {
+    if (this.timer) { this.stop(); return; }
+    const m = this.motion();
+    if (!m) return;
+    let i = this.k === null ? 0 : nearestStop(m.frames, this.k);
+    this.playButton.textContent = "❚❚ Pause";
+    this.playButton.setAttribute("aria-label", "Pause the race");
+    const tick = () => {
+      this.showStep(m.frames[i]);
+      i += 1;
+      if (i >= m.frames.length) { this.stop(); return; }
+      this.timer = setTimeout(tick, m.frame_ms || 50);
+    };
+    this.timer = setTimeout(tick, 0);
+  }
+
+  stop() {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    this.playButton.textContent = "▶ Play";
+    this.playButton.setAttribute("aria-label", "Play the race");
+  }
+
+  // Space plays and pauses, the arrow keys step the race, while no input has the focus.
+  key(ev) {
+    const t = ev.target;
+    if (!this.root.isConnected || !this.motion()) return;
+    if (t && (["INPUT", "TEXTAREA", "SELECT", "BUTTON"].includes(t.tagName) ||
+              t.isContentEditable || (t.getAttribute && t.getAttribute("role") === "slider"))) {
+      return;
+    }
+    const m = this.motion();
+    if (ev.code === "Space") {
+      this.togglePlay();
+      ev.preventDefault();
+    } else if (ev.key === "ArrowRight" || ev.key === "ArrowLeft") {
+      this.stop();
+      const at = nearestStop(m.frames, this.k === null ? lastStep(m) : this.k);
+      this.showStep(m.frames[keyStep(ev.key, at, m.frames.length)]);
+      ev.preventDefault();
+    }
+  }
+
+  // -- the chart ---------------------------------------------------------------------------
+
+  queue(job) {
+    this.drawing = this.drawing.then(job).catch((err) => {
+      this.error.textContent = "The chart could not be drawn: " + (err.message || err);
+    });
+    return this.drawing;
+  }
+
+  // As tall as the window allows below the panel's top, within [360, 900] px.
+  height() {
+    const top = this.root.getBoundingClientRect().top + window.scrollY;
+    const below = 72 + (this.notes.offsetHeight || 0);  // playback, notes, attribution
+    return Math.max(360, Math.min(900, Math.round(window.innerHeight - top - below)));
+  }
+
+  fit() {
+    if (!window.Plotly || !this.gd.layout) return;
+    const h = this.height();
+    if (Math.abs((this.gd.layout.height || 0) - h) > 4) {
+      window.Plotly.relayout(this.gd, {height: h});
+    }
+  }
+
+  config(config) {
+    const options = config.toImageButtonOptions || {};
+    const download = () => this.download(options);
+    return Object.assign({responsive: true}, config, {
+      modeBarButtonsToRemove: [...(config.modeBarButtonsToRemove || []), "toImage"],
+      modeBarButtonsToAdd: [{name: "download-png", title: "Download the chart as a PNG",
+                             icon: window.Plotly.Icons.camera, click: download}],
+    });
+  }
+
+  // The chart as a PNG with the attribution line under it.
+  download(options) {
+    const gd = this.gd, L = gd._fullLayout, extra = 28;
+    const margin = Object.assign({}, gd.layout.margin, {b: (gd.layout.margin || {}).b + extra});
+    const note = this.attributionNow ? [Object.assign({}, this.attributionNow, {
+      yshift: -margin.b + 4})] : [];
+    const layout = Object.assign({}, gd.layout, {
+      annotations: [...(gd.layout.annotations || []), ...note], margin,
+      width: L.width, height: L.height + extra,
+    });
+    window.Plotly.toImage({data: gd.data, layout, config: {}}, {
+      format: options.format || "png", scale: options.scale || 1,
+      width: layout.width, height: layout.height,
+    }).then((url) => {
+      const link = el("a", {href: url,
+                            download: (options.filename || "descent") + "." +
+                                      (options.format || "png")});
+      document.body.appendChild(link);
+      link.click();
+      link.remove();
+    }).catch((err) => { this.error.textContent = String(err); });
+  }
+
+  // A click on the map (with "pick the start" on) sends its data coordinates.
+  click(ev) {
+    if (!this.data || !this.data.clickable || !this.gd._fullLayout || !this.api) return;
+    const xa = this.gd._fullLayout.xaxis, ya = this.gd._fullLayout.yaxis;
+    const box = this.gd.getBoundingClientRect();
+    const px = ev.clientX - box.left - xa._offset, py = ev.clientY - box.top - ya._offset;
+    if (px < 0 || py < 0 || px > xa._length || py > ya._length) return;
+    this.api.setTriggerValue("start", {x: xa.p2d(px), y: ya.p2d(py)});
+  }
+}
+
+// Streamlit calls this on every render of the component with the same parentElement.
+export function mount(component) {
+  const {data, parentElement, setStateValue, setTriggerValue} = component;
+  let panel = panels.get(parentElement);
+  if (!panel) {
+    panel = new Panel(parentElement);
+    panels.set(parentElement, panel);
+  }
+  panel.render(data, {setStateValue, setTriggerValue}).catch((err) => {
+    panel.error.textContent = "The race panel could not start: " + (err.message || err);
+  });
+  return () => {
+    panels.delete(parentElement);
+    panel.destroy();
+  };
+}
