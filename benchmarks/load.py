@@ -113,7 +113,7 @@ async def one_session(url: str, changes: int, think: float, starts: Starts,
                 if time.monotonic() > deadline:
                     step.errors.append("time limit reached before all changes were sent")
                     return
-                run = await s.set_select_slider(LR_LABEL, +1)
+                run = await s.step_panel("lr", +1)
                 step.latencies.append(run.seconds)
                 step.changes += 1
                 step.reruns += 1
@@ -219,7 +219,7 @@ def warm(url: str) -> None:
     async def go() -> None:
         async with StreamlitSession.connect(url) as s:
             await s.rerun()
-            await s.set_select_slider(LR_LABEL, +1)
+            await s.step_panel("lr", +1)
 
     asyncio.run(go())
 
@@ -300,7 +300,7 @@ def server_time(url: str, changes: int) -> tuple[float, float, float]:
                                           + 0.0123, 4))
             times, nbytes = [], []
             for _ in range(changes):
-                run = await s.set_select_slider(LR_LABEL, +1)
+                run = await s.step_panel("lr", +1)
                 assert run.ok, run
                 times.append(run.seconds)
                 nbytes.append(run.bytes)

@@ -22,7 +22,7 @@ Usage::
 
     async with StreamlitSession.connect("http://127.0.0.1:8501") as s:
         first = await s.rerun()              # the first page load
-        run = await s.set_select_slider("Learning rate (log scale)", +1)
+        run = await s.set_panel(lr=0.0013)  # the race panel's lr slider released there
         run.seconds, run.exceptions, s.query_string
 """
 
@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import time
 from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass, field
@@ -193,6 +194,9 @@ class StreamlitSession:
                     charts.append(element.spec)
                 elif el_kind == "component_instance":
                     charts.append(element.json_args)
+                elif el_kind == "bidi_component":  # the race panel: a chart and a widget
+                    charts.append(element.json)
+                    elements[element.id] = element
                 elif el_kind in WIDGET_TYPES and getattr(element, "id", ""):
                     elements[element.id] = element
 
@@ -219,6 +223,30 @@ class StreamlitSession:
             return options.index(slider.raw_value[0])
         values = list(slider.value) if slider.set_value and slider.value else list(slider.default)
         return int(values[0])
+
+    def panel_data(self) -> dict[str, Any]:
+        """What the race panel (``ui/race_panel``) was sent in the latest run."""
+        (panel,) = [e for e in self.widgets.values() if getattr(e, "component_name", "")
+                    == "descent_race_panel"]
+        return json.loads(panel.json)
+
+    async def set_panel(self, **settings: Any) -> RunResult:
+        """Release the race panel's sliders at ``settings`` (any of ``lr``, ``momentum``,
+        ``decay``, ``schedule``; the others as the panel shows them), as the browser does:
+        the component's whole state as JSON, its ``settings`` with a new ``seq``."""
+        (wid,) = [w for w, e in self.widgets.items() if getattr(e, "component_name", "")
+                  == "descent_race_panel"]
+        values = self.panel_data()["values"]
+        self._panel_seq = getattr(self, "_panel_seq", 0) + 1
+        state = {"settings": {**values, **settings, "seq": self._panel_seq}}
+        return await self.rerun({wid: WidgetState(id=wid, json_value=json.dumps(state))})
+
+    async def step_panel(self, axis: str = "lr", step: int = 1) -> RunResult:
+        """Move the race panel's ``axis`` slider ``step`` stops from its value (like a key)."""
+        data = self.panel_data()
+        stops = data["sliders"][axis]["values"]
+        at = stops.index(data["values"][axis])
+        return await self.set_panel(**{axis: stops[min(max(at + step, 0), len(stops) - 1)]})
 
     async def set_number(self, wid: str, value: float) -> RunResult:
         state = WidgetState(id=wid, double_value=float(value))

@@ -79,7 +79,7 @@ async def session(url: str, key: str, reruns: int) -> tuple[str, list[bool]]:
         first = await s.rerun()
         oks = [first.ok]
         for _ in range(reruns):
-            oks.append((await s.set_select_slider(LR_LABEL, +1)).ok)
+            oks.append((await s.step_panel("lr", +1)).ok)
         return s.session_id, oks
 
 
@@ -157,7 +157,7 @@ def test_a_reconnecting_session_resumes_on_its_replica(cluster):
     async def drop_and_reconnect() -> tuple[str, str]:
         async with StreamlitSession.connect(cluster.url, cookie=f"{COOKIE}={key}") as s:
             assert (await s.rerun()).ok
-            assert (await s.set_select_slider(LR_LABEL, +1)).ok
+            assert (await s.step_panel("lr", +1)).ok
             first = s.session_id
         async with StreamlitSession.connect(cluster.url, cookie=f"{COOKIE}={key}",
                                             resume=first) as again:
@@ -211,8 +211,7 @@ def test_a_browser_works_through_the_balancer(cluster):
         cookies = {c["name"]: c["value"] for c in page.context.cookies()}
         assert COOKIE in cookies
         before = plot_signature(page)
-        slider = page.locator(f'[data-testid="stSlider"]:has-text("{LR_LABEL}") '
-                              'input[type="range"]').first
+        slider = page.locator("#rp-lr")  # the race panel's lr slider
         slider.focus()
         slider.press("ArrowRight")
         page.wait_for_function(

@@ -22,7 +22,7 @@ from ui import cached
 from ui.explore import basins_view, sweep_view
 from ui.exports import export_panel
 from ui.lessons import gradcheck_view, stepthrough_view
-from ui.presentation import presentation_css
+from ui.presentation import page_css, presentation_css
 from ui.race_panel import race_panel
 from ui.sidebar import shared_lr_note, sidebar
 from ui.state import URL_WARNINGS, load_scene_from_url_once, share_url, write_scene_to_url
@@ -131,10 +131,10 @@ def _header(scene: Scene) -> tuple[Scene, str]:
     """Title, the view switch and the share link; returns the scene with its view and the
     active preset's caption (shown beside the race, or above the other views)."""
     surface = scene.get_surface()
-    head, share = st.columns([8, 1.3], vertical_alignment="bottom")
-    head.markdown(f"##### {surface.title}")
+    st.markdown(f"##### {surface.title}")
+    views, share = st.columns([8, 1.3], vertical_alignment="center")
     # Only the chosen view is drawn: a hidden 3D tab would still re-render on every change.
-    scene = replace(scene, view=st.segmented_control(
+    scene = replace(scene, view=views.segmented_control(
         "View", list(VIEWS), format_func=VIEWS.get, key="view", required=True,
         label_visibility="collapsed"))
     query = write_scene_to_url(scene)
@@ -193,6 +193,8 @@ def race_page() -> None:
     # full redraw), and a component re-mounted during a rerun may never be sent its figure.
     load_scene_from_url_once()
     presenting = st.session_state.get("present", False)
+    # In the sidebar: an element in the main column would add its gap above the title.
+    st.sidebar.markdown(page_css(), unsafe_allow_html=True)
     with st.container():
         for warning in st.session_state.get(URL_WARNINGS, []):
             st.warning(warning)

@@ -75,7 +75,7 @@ class LevelScale:
         text = [_format_gap(10.0 ** d) for d in decades]
         return {
             **_COLORBAR, "tickvals": decades.tolist(), "ticktext": text,
-            "title": {"text": "f − min f", "side": "top"},
+            "title": {"text": "f −<br>min f", "side": "top"},
         }
 
 
@@ -453,7 +453,9 @@ def race_figure(
                         "range": moving.loss_range,
                         "exponentformat": "power",
                         **({"dtick": moving.dtick} if moving.dtick is not None else {}),
-                        "title": {"text": "f − min f" if log else "f", "standoff": 4}}
+                        # Its name inside the panel (top right), not beside the axis, where
+                        # a narrow chart puts it on top of the map's colour bar.
+                        "title": {"text": ""}}
     layout.update(
         height=height, uirevision=surface.name, hovermode="closest",
         legend={**layout["legend"], "orientation": "h", "x": 0, "y": 1.02,
@@ -461,8 +463,12 @@ def race_figure(
                 "yanchor": "bottom"},
         margin={"l": 55, "r": 10, "t": 50, "b": BOTTOM_MARGIN if with_frames else PANEL_MARGIN},
     )
+    layout["annotations"] = [{
+        "text": "f − min f" if log else "f", "xref": "x2 domain", "yref": "y2 domain",
+        "x": 0.98, "y": 0.98, "xanchor": "right", "yanchor": "top", "showarrow": False,
+        "font": {"size": font_size - 1, "color": "#555"}}]
     if attribution:
-        layout["annotations"] = [attribution_annotation(attribution, font_size)]
+        layout["annotations"].append(attribution_annotation(attribution, font_size))
     spec: Spec = {"data": data, "layout": layout}
     if entries and steps > 0:
         shown = frame_steps(steps, max_frames)
