@@ -12,6 +12,7 @@
 // internet). Nothing here reads or writes the page around the panel except the keys that
 // play and step the race when no input has the focus.
 
+import {clippedPath, linePixels} from "./clip.js";
 import {decodeAxis, decodeTyped} from "./payload.js";
 import {frameAt, lastStep} from "./frames.js";
 import {keyStep, label, nearestStop} from "./stops.js";
@@ -157,9 +158,10 @@ class Panel {
       this.axes = {};
       for (const axis of AXES) {
         if (axis in axes && axes[axis]) {
-          this.axes[axis] = {values: axes[axis].values, moving: axes[axis].moving,
-                             stops: decodeAxis(axes[axis])};
-          this.axes[axis].stops.catch(() => null);
+          const held = {values: axes[axis].values, moving: axes[axis].moving,
+                        stops: decodeAxis(axes[axis]), decoded: null};
+          held.stops.then((stops) => { held.decoded = stops; }, () => null);
+          this.axes[axis] = held;
         }
       }
     }
@@ -235,6 +237,7 @@ class Panel {
 
   onSlide(axis, index) {
     this.showValue(axis);
+    this.drawLinesNow(axis, index);
     this.wanted = {axis, index};
     if (this.busy) return;  // the draw under way picks up the latest stop when it ends
     this.busy = true;
@@ -245,6 +248,29 @@ class Panel {
         await this.drawStop(a, i);
       }
       this.busy = false;
+    });
+  }
+
+  // The moving lines of stop `index` of `axis`, written straight into the chart's SVG at
+  // once; Plotly's own draw of the whole figure (markers, axis, legend) follows (drawStop).
+  drawLinesNow(axis, index) {
+    const held = this.axes[axis], L = this.gd._fullLayout, m = this.motion();
+    const stop = held && held.decoded && held.decoded[index];
+    if (!stop || this.pending || !L || !m || !L.xaxis2 || !L.yaxis2) return;
+    held.moving.forEach((e, j) => {
+      const lines = [[m.paths[e], stop.paths[j].x, stop.paths[j].y],
+                     [m.losses[e], null, stop.curves[j]]];
+      for (const [i, xs, ys] of lines) {
+        const trace = (this.gd._fullData || [])[i];
+        const path = trace && this.gd.querySelector(`.trace${trace.uid} path.js-line`);
+        if (!path) continue;
+        const loss = trace.yaxis === "y2";
+        const xa = loss ? L.xaxis2 : L.xaxis, ya = loss ? L.yaxis2 : L.yaxis;
+        const range = loss ? stop.range : ya.range;
+        const px = linePixels(xs, ys, (v) => xa.c2p(v), range, ya._length,
+                              loss && ya.type === "log");
+        path.setAttribute("d", clippedPath(px, xa._length, ya._length));
+      }
     });
   }
 
@@ -264,17 +290,18 @@ class Panel {
     this.k = null;
     const frame = frameAt(m, paths, curves, lastStep(m));
     const names = m.paths.map((_, e) => stop.names[e]);
-    const yaxis = this.gd.layout.yaxis2 || {};
-    if (JSON.stringify(yaxis.range) !== JSON.stringify(stop.range) ||
-        (stop.dtick !== null && yaxis.dtick !== stop.dtick)) {
-      const update = {"yaxis2.range": stop.range.slice()};
-      if (stop.dtick !== null) update["yaxis2.dtick"] = stop.dtick;
-      await Plotly.relayout(this.gd, update);
-    }
     frame.data[frame.data.length - 1] = {x: frame.data[frame.data.length - 1].x,
                                          y: stop.cursor.slice()};
+    // A new loss axis range goes with the lines, in the same draw (never new lines on the
+    // old axis for a frame).
+    const yaxis = this.gd.layout.yaxis2 || {};
+    if (JSON.stringify(yaxis.range) !== JSON.stringify(stop.range)) {
+      frame.layout = {"yaxis2.range": stop.range.slice()};
+    }
     await Plotly.animate(this.gd, frame, {mode: "immediate", transition: {duration: 0},
                                           frame: {duration: 0, redraw: false}});
+    // The loss axis keeps its tick spacing until the rerun (a relayout would redraw the
+    // whole figure, 60-100 ms, on every stop): its labels stay true, only denser or sparser.
     const traces = [...m.paths, ...m.losses];
     const now = traces.map((i) => this.gd.data[i].name);
     const want = [...names, ...names];
