@@ -132,15 +132,19 @@ def _header(scene: Scene) -> tuple[Scene, str]:
     active preset's caption (shown beside the race, or above the other views)."""
     surface = scene.get_surface()
     st.markdown(f"##### {surface.title}")
-    views, share = st.columns([8, 1.3], vertical_alignment="center")
+    views, share = st.columns([7, 2], vertical_alignment="center")
     # Only the chosen view is drawn: a hidden 3D tab would still re-render on every change.
     scene = replace(scene, view=views.segmented_control(
         "View", list(VIEWS), format_func=VIEWS.get, key="view", required=True,
         label_visibility="collapsed"))
     query = write_scene_to_url(scene)
-    with share.popover("Link", icon=":material/link:"):
-        st.caption("This link restores exactly this scene:")
-        st.code(share_url(query), language=None, wrap_lines=True)
+    if st.session_state.get("present", False):  # in the header's row: the chart keeps room
+        share.button("Exit presentation", key="exit_present",
+                     on_click=lambda: st.session_state.update(present=False))
+    else:
+        with share.popover("Link", icon=":material/link:"):
+            st.caption("This link restores exactly this scene:")
+            st.code(share_url(query), language=None, wrap_lines=True)
     preset = PRESETS.get(st.session_state.get("preset", ""))
     caption = ""
     if preset is not None and preset.scene().race_key() == scene.race_key():
@@ -200,8 +204,6 @@ def race_page() -> None:
             st.warning(warning)
         if presenting:
             st.markdown(presentation_css(), unsafe_allow_html=True)
-            st.button("Exit presentation mode", key="exit_present",
-                      on_click=lambda: st.session_state.update(present=False))
     scene, caption = _header(sidebar())
     alerts = st.container()
     if not scene.optimizers:

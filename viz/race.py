@@ -31,7 +31,12 @@ MAX_FRAMES = 150
 MAX_SLIDER_STEPS = 50
 MAP_DOMAIN = (0.0, 0.55)
 BOTTOM_MARGIN = 125  # x title, Play/Pause and the step slider, the attribution line
-PANEL_MARGIN = 45  # x title only: the race panel has its own playback controls
+
+
+def panel_margin(font_size: int) -> int:
+    """The bottom margin of a figure for the race panel, which has its own playback
+    controls: the x tick labels and title only (45 px at 14 px type, 65 at 20)."""
+    return 17 + 2 * font_size
 LOSS_DOMAIN = (0.74, 1.0)
 # Just right of the map's domain (the map may be narrower: equal axis scales shrink it).
 _COLORBAR = {"thickness": 10, "len": 0.8, "x": MAP_DOMAIN[1] + 0.005, "xanchor": "left",
@@ -461,7 +466,8 @@ def race_figure(
         legend={**layout["legend"], "orientation": "h", "x": 0, "y": 1.02,
                 "font": {"size": font_size - 1},
                 "yanchor": "bottom"},
-        margin={"l": 55, "r": 10, "t": 50, "b": BOTTOM_MARGIN if with_frames else PANEL_MARGIN},
+        margin={"l": 55, "r": 10, "t": 50,
+                "b": BOTTOM_MARGIN if with_frames else panel_margin(font_size)},
     )
     layout["annotations"] = [{
         "text": "f − min f" if log else "f", "xref": "x2 domain", "yref": "y2 domain",

@@ -85,9 +85,9 @@ class Panel {
     }
     this.caption = el("div", {class: "rp-caption"});
     side.appendChild(this.caption);
-    const play = el("div", {class: "rp-playback"}, [this.playButton, this.stepInput,
-                                                    this.stepLabel]);
-    const main = el("div", {class: "rp-main"}, [this.gd, play, this.notes, this.attribution,
+    this.playback = el("div", {class: "rp-playback"}, [this.playButton, this.stepInput,
+                                                        this.stepLabel]);
+    const main = el("div", {class: "rp-main"}, [this.gd, this.playback, this.notes, this.attribution,
                                                 this.error]);
     this.root = el("div", {class: "rp"}, [main, side]);
     parent.appendChild(this.root);
@@ -406,7 +406,8 @@ class Panel {
   // As tall as the window allows below the panel's top, within [360, 900] px.
   height() {
     const top = this.root.getBoundingClientRect().top + window.scrollY;
-    const below = 72 + (this.notes.offsetHeight || 0);  // playback, notes, attribution
+    const below = 12 + [this.playback, this.notes, this.attribution]
+      .reduce((sum, node) => sum + (node.offsetHeight || 24), 0);
     return Math.max(360, Math.min(900, Math.round(window.innerHeight - top - below)));
   }
 
