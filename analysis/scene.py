@@ -110,6 +110,8 @@ SURFACE_DEFAULTS = MappingProxyType({
     "kink": SurfaceDefaults(0.05, 200),
     "smooth_kink": SurfaceDefaults(0.05, 200),
     "network": SurfaceDefaults(0.03, 200),
+    # the default formula is Rosenbrock's, started further out than its classic start
+    "custom": SurfaceDefaults(0.0005, 300),
 })
 FALLBACK_DEFAULTS = SurfaceDefaults(0.01, 300)
 
