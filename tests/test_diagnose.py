@@ -40,3 +40,8 @@ def test_note_names_the_real_reason():
     scene, entries, _ = _diverged("mom=0.999")
     note = divergence_note(entries, divergence_causes(scene, entries))
     assert "μ = 0.999 is too high" in note and "learning rate" not in note
+
+
+def test_custom_formula_default_scene_opens_without_divergence():
+    _, entries, causes = _diverged("s=custom")
+    assert causes == {}, causes
