@@ -125,7 +125,7 @@ def _header(scene: Scene) -> Scene:
     """Title, the active preset's caption, the view switch and the share link."""
     surface = scene.get_surface()
     head, share = st.columns([8, 1.3], vertical_alignment="bottom")
-    head.markdown(f"##### {surface.title}")
+    head.markdown(f"##### {theme.literal(surface.title)}")
     # Only the chosen view is drawn: a hidden 3D tab would still re-render on every change.
     scene = replace(scene, view=st.segmented_control(
         "View", list(VIEWS), format_func=VIEWS.get, key="view", required=True,
