@@ -19,12 +19,11 @@ from numpy.testing import assert_allclose
 from harness.require import import_torch
 from optimizers import OPTIMIZERS, defaults, make, make_schedule, run
 from surfaces import SURFACES
-from tests.optimizer_table import TABLE, ReferenceClass
+from tests.optimizer_table import TABLE, ReferenceClass, make_kwargs
 from tools.make_goldens import (
     FIXTURE,
     generate,
     load,
-    our_hparams,
     reference_divergence,
     reference_path,
     specs,
@@ -59,7 +58,7 @@ def test_trajectory_matches_the_live_reference(index, regenerated):
     expected = regenerated[1][index]
     kind, kwargs = spec.schedule
     traj = run(
-        make(spec.name, **our_hparams(spec.name, spec.hparams, spec.surface)),
+        make(spec.name, **make_kwargs(spec.name, spec.hparams, spec.surface)),
         SURFACES[spec.surface].grad,
         np.array(spec.starts),
         spec.steps,
