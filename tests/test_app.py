@@ -111,7 +111,7 @@ def test_momentum_slider_changes_only_momentum_methods():
 def test_choosing_cosine_says_it_holds_where_torch_climbs_back():
     at = fresh_app()
     assert not any("CosineAnnealingLR" in c.value for c in at.caption)
-    at.selectbox(key="schedule").set_value("cosine").run()
+    release(at, schedule="cosine")
     assert not at.exception
     assert any("CosineAnnealingLR climbs back" in c.value for c in at.caption)
 

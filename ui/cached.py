@@ -150,9 +150,14 @@ def _column(scene: Scene, axis: str, name: str, values: Sequence[float]) -> list
     and the schedules take arrays), else, for the stops a batch refuses (Nesterov at μ = 0),
     single races; None where a stop cannot be raced at all."""
     def batch(vs: Sequence[float]) -> list[RaceEntry]:
-        s = replace(scene, **{axis: np.asarray(vs, dtype=np.float64)})
-        races = race_batched(s.get_surface(), [(name, s.hparams(name))], len(vs),
-                             s.start_point(), s.steps, schedule=s.schedule_fn())
+        values = np.asarray(vs, dtype=np.float64)
+        # The hyperparameters at the largest stop (Nesterov at mu = 0 becomes plain SGD in
+        # Scene.hparams: not for the batch), with the slider's own one an array.
+        one = replace(scene, **{axis: max(vs)})
+        hp = {**one.hparams(name), **({axis: values} if axis != "decay" else {})}
+        schedule = (replace(scene, decay=values) if axis == "decay" else one).schedule_fn()
+        races = race_batched(one.get_surface(), [(name, hp)], len(vs), one.start_point(),
+                             one.steps, schedule=schedule)
         return [r[0] for r in races]
 
     try:
