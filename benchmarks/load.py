@@ -183,8 +183,10 @@ def browser_changes(url: str, stop: threading.Event, out: list[float]) -> None:
         page = browser.new_page(viewport={"width": 1280, "height": 720})
         page.goto(url)
         wait_for_charts(page)
-        slider = page.locator(f'[data-testid="stSlider"]:has-text("{LR_LABEL}") '
-                              'input[type="range"]').first
+        # Descent's lr slider is in its race panel; a plain page's is Streamlit's.
+        panel = page.locator("#rp-lr")
+        slider = panel if panel.count() else page.locator(
+            f'[data-testid="stSlider"]:has-text("{LR_LABEL}") input[type="range"]').first
         for _ in range(40):
             if stop.is_set():
                 break

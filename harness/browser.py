@@ -45,8 +45,8 @@ IDLE_JS = """() => {
   return app && app.getAttribute('data-test-script-state') === 'notRunning';
 }"""
 
-# Every Plotly chart on the page: in the page itself (st.plotly_chart) and in same-origin
-# component iframes (the race chart, ui/race_chart).
+# Every Plotly chart on the page: in the page itself (st.plotly_chart, the race panel) and in
+# same-origin component iframes (components v1).
 PLOTS_JS = """(() => [document, ...Array.from(document.querySelectorAll('iframe')).map(f => {
     try { return f.contentDocument; } catch (e) { return null; } })]
   .filter(d => d).flatMap(d => Array.from(d.querySelectorAll('.js-plotly-plot'))))"""
