@@ -304,6 +304,34 @@ def test_clicking_the_map_sets_the_start(page, server):
     assert error_elements(page) == []
 
 
+def test_dragging_the_start_ring_moves_the_start(page, server):
+    from surfaces import SURFACES
+
+    open_app(page, server, "s=bowl&opt=sgd")
+    handle = page.locator(".rp-start")
+    box = handle.bounding_box()
+    start = SURFACES["bowl"].start
+    assert (box["x"] + box["width"] / 2, box["y"] + box["height"] / 2) == \
+        pytest.approx(data_to_page(page, *start), abs=1.5), "the ring sits on the start"
+    target = (0.5, -1.0)
+    px, py = data_to_page(page, *target)
+    page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    page.mouse.down()
+    page.mouse.move((px + box["x"]) / 2, (py + box["y"]) / 2)
+    page.mouse.move(px, py)
+    page.mouse.up()
+    page.wait_for_function("() => window.location.search.includes('start=')")
+    wait_idle(page)
+    got = (float(page.get_by_label("start x").input_value()),
+           float(page.get_by_label("start y").input_value()))
+    assert got == pytest.approx(target, abs=0.03)
+    page.wait_for_timeout(300)
+    box = handle.bounding_box()  # and the ring moved with the race
+    assert (box["x"] + box["width"] / 2, box["y"] + box["height"] / 2) == \
+        pytest.approx(data_to_page(page, *got), abs=1.5)
+    assert error_elements(page) == []
+
+
 def test_keyboard_plays_and_steps_from_the_page(page, server):
     """Space and the arrow keys work with the focus on the page (not in an input)."""
     open_app(page, server, "s=bowl&opt=sgd&n=60")

@@ -64,6 +64,9 @@ class Panel {
     this.notes = el("div", {class: "rp-notes", "aria-live": "polite"});
     this.attribution = el("div", {class: "rp-attribution"});
     this.error = el("div", {class: "rp-error", role: "alert"});
+    this.handle = el("div", {class: "rp-start", role: "button", tabindex: "0",
+                             title: "Drag to move the start of the race",
+                             "aria-label": "Start of the race: drag it to move it"});
     this.sliders = {};
     const side = el("div", {class: "rp-side"});
     for (const axis of AXES) {
@@ -87,7 +90,7 @@ class Panel {
     side.appendChild(this.caption);
     this.playback = el("div", {class: "rp-playback"}, [this.playButton, this.stepInput,
                                                         this.stepLabel]);
-    const main = el("div", {class: "rp-main"}, [this.gd, this.playback, this.notes, this.attribution,
+    const main = el("div", {class: "rp-main"}, [this.gd, this.handle, this.playback, this.notes, this.attribution,
                                                 this.error]);
     this.root = el("div", {class: "rp"}, [main, side]);
     parent.appendChild(this.root);
@@ -126,6 +129,51 @@ class Panel {
     this.onResize = () => this.fit();
     window.addEventListener("resize", this.onResize);
     this.gd.addEventListener("click", (ev) => this.click(ev));
+    this.handle.addEventListener("pointerdown", (ev) => this.grab(ev));
+    this.handle.addEventListener("pointermove", (ev) => this.drag(ev));
+    this.handle.addEventListener("pointerup", (ev) => this.drop(ev));
+  }
+
+  // -- the start handle: drag the start of the race on the map ------------------------------
+
+  // Where the start is, in pixels of the panel (null: no race drawn).
+  startPixels() {
+    const L = this.gd._fullLayout, path = this.race && this.race.paths[0];
+    if (!L || !L.xaxis || !path || !path.x.length) return null;
+    return [this.gd.offsetLeft + L.xaxis._offset + L.xaxis.d2p(path.x[0]),
+            this.gd.offsetTop + L.yaxis._offset + L.yaxis.d2p(path.y[0])];
+  }
+
+  placeHandle() {
+    if (this.dragging) return;
+    const at = this.startPixels();
+    this.handle.hidden = !at;
+    if (at) Object.assign(this.handle.style, {left: `${at[0]}px`, top: `${at[1]}px`});
+  }
+
+  grab(ev) {
+    if (!this.api || !this.gd._fullLayout) return;
+    this.dragging = true;
+    this.handle.setPointerCapture(ev.pointerId);
+    ev.preventDefault();
+  }
+
+  // The handle follows the pointer, inside the map.
+  drag(ev) {
+    if (!this.dragging) return;
+    const L = this.gd._fullLayout, box = this.gd.getBoundingClientRect();
+    const clamp = (v, a) => Math.max(a._offset, Math.min(a._offset + a._length, v));
+    const px = clamp(ev.clientX - box.left, L.xaxis), py = clamp(ev.clientY - box.top, L.yaxis);
+    Object.assign(this.handle.style, {left: `${this.gd.offsetLeft + px}px`,
+                                      top: `${this.gd.offsetTop + py}px`});
+    this.dropAt = {x: L.xaxis.p2d(px - L.xaxis._offset), y: L.yaxis.p2d(py - L.yaxis._offset)};
+  }
+
+  drop() {
+    if (!this.dragging) return;
+    this.dragging = false;
+    if (this.dropAt && this.api) this.api.setTriggerValue("start", this.dropAt);
+    this.dropAt = null;
   }
 
   destroy() {
@@ -197,6 +245,12 @@ class Panel {
     this.showAttribution(data.attribution);
     this.k = null;
     this.syncStep();
+    if (!this.gd.__rpHandle && this.gd.on) {
+      this.gd.__rpHandle = true;
+      this.gd.on("plotly_afterplot", () => this.placeHandle());
+      this.gd.on("plotly_relayout", () => this.placeHandle());
+    }
+    this.placeHandle();
   }
 
   showControls(data) {
