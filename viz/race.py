@@ -481,8 +481,8 @@ def race_figure(
     if entries and steps > 0:
         shown = frame_steps(steps, max_frames)
         frame_ms = max(15, int(1000 * playback_seconds / len(shown)))
-        # How the frames follow from the traces, for the race chart component: it rebuilds
-        # them in the browser (viz.scrub.without_frames) instead of receiving 150 frames.
+        # How the frames follow from the traces, for the race panel: it builds them in the
+        # browser (ui/race_panel/frames.js) instead of receiving 150 frames.
         layout["meta"] = {"motion": {"frames": shown.tolist(), "trail": trail,
                                      "length": steps + 1, "paths": paths, "losses": losses,
                                      "animated": animated, "frame_ms": frame_ms}}

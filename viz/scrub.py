@@ -42,19 +42,6 @@ def motion(spec: Spec) -> dict[str, Any] | None:
     return (spec.get("layout", {}).get("meta") or {}).get("motion")
 
 
-def moving_traces(spec: Spec) -> list[int]:
-    """Indices of the traces a slider move redraws: paths, loss curves and the animated three."""
-    recipe = motion(spec)
-    if recipe is None:
-        return []
-    return sorted({*recipe["paths"], *recipe["losses"], *recipe["animated"]})
-
-
-def without_frames(spec: Spec) -> Spec:
-    """The figure as the panel is sent it: no frames (it builds them)."""
-    return {key: value for key, value in spec.items() if key != "frames"}
-
-
 def quantize(values: npt.ArrayLike, lo: float, hi: float) -> npt.NDArray[np.uint16]:
     """``values`` in [lo, hi] as 0..LEVELS; NaN and values outside as GAP."""
     v = np.asarray(values, dtype=np.float64)

@@ -16,14 +16,15 @@ import {clippedPath, linePixels} from "./clip.js";
 import {decodeAxis, decodeTyped} from "./payload.js";
 import {frameAt, lastStep} from "./frames.js";
 import {keyStep, label, nearestStop} from "./stops.js";
-
-const AXES = ["lr", "momentum", "decay"];
+import {AXES, buildPanel, el, richText} from "./dom.js";
+import {withDownload} from "./download.js";
 const panels = new WeakMap();  // parentElement -> its panel (the module is called per render)
 
+let plotlyLoading = null;  // one script tag for every panel of the page
 function loadPlotly(src) {
   if (window.Plotly) return Promise.resolve(window.Plotly);
-  if (!window.__descentPlotly) {
-    window.__descentPlotly = new Promise((resolve, reject) => {
+  if (!plotlyLoading) {
+    plotlyLoading = new Promise((resolve, reject) => {
       const script = document.createElement("script");
       script.src = new URL(src, window.location.href).href;
       script.onload = () => resolve(window.Plotly);
@@ -31,73 +32,17 @@ function loadPlotly(src) {
       document.head.appendChild(script);
     });
   }
-  return window.__descentPlotly;
-}
-
-function el(tag, attrs = {}, children = []) {
-  const node = document.createElement(tag);
-  for (const [k, v] of Object.entries(attrs)) {
-    if (k === "text") node.textContent = v; else node.setAttribute(k, v);
-  }
-  for (const child of children) node.appendChild(child);
-  return node;
-}
-
-// "**bold** rest" -> DOM nodes (the warnings' only markup), never HTML from the server.
-function richText(text) {
-  const out = document.createDocumentFragment();
-  String(text).split("**").forEach((part, i) => {
-    out.appendChild(i % 2 ? el("b", {text: part}) : document.createTextNode(part));
-  });
-  return out;
+  return plotlyLoading;
 }
 
 class Panel {
   constructor(parent) {
     this.parent = parent;
-    this.gd = el("div", {class: "rp-chart", role: "img", "aria-label": "The race"});
-    this.playButton = el("button", {type: "button", class: "rp-play-btn",
-                                    "aria-label": "Play the race", text: "▶ Play"});
-    this.stepInput = el("input", {type: "range", min: "0", max: "0", step: "1", value: "0",
-                                  class: "rp-step", "aria-label": "Step of the race"});
-    this.stepLabel = el("span", {class: "rp-step-label", "aria-live": "off"});
-    this.notes = el("div", {class: "rp-notes", "aria-live": "polite"});
-    this.attribution = el("div", {class: "rp-attribution"});
-    this.error = el("div", {class: "rp-error", role: "alert"});
-    this.handle = el("div", {class: "rp-start", role: "button", tabindex: "0",
-                             title: "Drag to move the start of the race",
-                             "aria-label": "Start of the race: drag it to move it"});
-    this.sliders = {};
-    const side = el("div", {class: "rp-side"});
-    for (const axis of AXES) {
-      const input = el("input", {type: "range", min: "0", max: "0", step: "1", value: "0",
-                                 class: "rp-slider", id: `rp-${axis}`});
-      const value = el("output", {class: "rp-value", for: `rp-${axis}`});
-      const name = el("label", {class: "rp-label", for: `rp-${axis}`});
-      const group = el("div", {class: `rp-group rp-${axis}-group`},
-                       [el("div", {class: "rp-head"}, [name, value]), input]);
-      this.sliders[axis] = {input, value, name, group, values: [], index: 0};
-      if (axis === "decay") {
-        this.kind = el("select", {class: "rp-kind", "aria-label": "Learning-rate decay"});
-        side.appendChild(el("div", {class: "rp-group"}, [
-          el("div", {class: "rp-head"}, [el("label", {class: "rp-label",
-                                                       text: "Learning-rate decay"})]),
-          this.kind]));
-      }
-      side.appendChild(group);
-    }
-    this.caption = el("div", {class: "rp-caption"});
-    side.appendChild(this.caption);
-    this.playback = el("div", {class: "rp-playback"}, [this.playButton, this.stepInput,
-                                                        this.stepLabel]);
-    const main = el("div", {class: "rp-main"}, [this.gd, this.handle, this.playback, this.notes, this.attribution,
-                                                this.error]);
-    this.root = el("div", {class: "rp"}, [main, side]);
-    parent.appendChild(this.root);
+    Object.assign(this, buildPanel(parent));
 
     this.specText = null;  // the server's figure on screen, as sent
     this.spec = null;  // ... parsed
-    this.axes = {};  // axis -> Promise of its decoded stops
+    this.axes = {};  // axis -> {values, moving, stops: Promise, decoded: stops once ready}
     this.axesText = null;
     this.race = null;  // {paths, curves} of what is drawn (for playback)
     this.shownStop = {};  // axis -> index drawn from the axis (absent: the server's figure)
@@ -245,8 +190,8 @@ class Panel {
     this.showAttribution(data.attribution);
     this.k = null;
     this.syncStep();
-    if (!this.gd.__rpHandle && this.gd.on) {
-      this.gd.__rpHandle = true;
+    if (!this.listening && this.gd.on) {
+      this.listening = true;  // Plotly keeps its event handlers across react
       this.gd.on("plotly_afterplot", () => this.placeHandle());
       this.gd.on("plotly_relayout", () => this.placeHandle());
     }
@@ -474,36 +419,8 @@ class Panel {
   }
 
   config(config) {
-    const options = config.toImageButtonOptions || {};
-    const download = () => this.download(options);
-    return Object.assign({responsive: true}, config, {
-      modeBarButtonsToRemove: [...(config.modeBarButtonsToRemove || []), "toImage"],
-      modeBarButtonsToAdd: [{name: "download-png", title: "Download the chart as a PNG",
-                             icon: window.Plotly.Icons.camera, click: download}],
-    });
-  }
-
-  // The chart as a PNG with the attribution line under it.
-  download(options) {
-    const gd = this.gd, L = gd._fullLayout, extra = 28;
-    const margin = Object.assign({}, gd.layout.margin, {b: (gd.layout.margin || {}).b + extra});
-    const note = this.attributionNow ? [Object.assign({}, this.attributionNow, {
-      yshift: -margin.b + 4})] : [];
-    const layout = Object.assign({}, gd.layout, {
-      annotations: [...(gd.layout.annotations || []), ...note], margin,
-      width: L.width, height: L.height + extra,
-    });
-    window.Plotly.toImage({data: gd.data, layout, config: {}}, {
-      format: options.format || "png", scale: options.scale || 1,
-      width: layout.width, height: layout.height,
-    }).then((url) => {
-      const link = el("a", {href: url,
-                            download: (options.filename || "descent") + "." +
-                                      (options.format || "png")});
-      document.body.appendChild(link);
-      link.click();
-      link.remove();
-    }).catch((err) => { this.error.textContent = String(err); });
+    return withDownload(config, this.gd, () => this.attributionNow,
+                        (err) => { this.error.textContent = String(err); });
   }
 
   // A click on the map (with "pick the start" on) sends its data coordinates.
