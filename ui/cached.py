@@ -117,23 +117,27 @@ def panel_axes_json(scene: Scene) -> str:
     panel must wait for the rerun: noisy gradients (a batch would draw other noise), or no
     raced optimizer that the slider drives."""
     parts = []
+    shown = None
     for axis in AXES:
         held = not scene.noise and axis_moves(scene, axis)
-        text = _axis_json(along(scene, axis), axis, axis_stops(scene, axis)) if held else None
+        if held and shown is None:
+            shown = dict(zip(scene.optimizers, race_entries(scene), strict=True))
+        text = _axis_json(along(scene, axis), axis, axis_stops(scene, axis),
+                          shown) if held else None
         parts.append(f'"{axis}":{text or "null"}')
     return "{" + ",".join(parts) + "}"
 
 
 # Each axis is 0.05-0.3 MB of text; 96 hold the three axes of 32 sessions' scenes.
 @st.cache_data(max_entries=96, show_spinner=False)
-def _axis_json(scene: Scene, axis: str, values: tuple[float, ...]) -> str | None:
+def _axis_json(scene: Scene, axis: str, values: tuple[float, ...],
+               _shown: dict[str, RaceEntry]) -> str | None:
+    """``_shown``: the shown scene's races (not part of the key: the optimizers this slider
+    does not move run the same at every stop, so any stop's scene gives them)."""
     at = [replace(scene, **{axis: v}) for v in values]
     moving = axis_moves(at[0], axis)
     columns = {n: _column(scene, axis, n, values) for n in moving}
-    still = [n for n in scene.optimizers if n not in columns]
-    static = dict(zip(still, race(
-        scene.get_surface(), [(n, at[0].hparams(n)) for n in still], scene.start_point(),
-        scene.steps, schedule=at[0].schedule_fn()), strict=True))
+    static = {n: e for n, e in _shown.items() if n not in columns}
     races = [None if any(columns[n][i] is None for n in moving) else
              tuple(columns[n][i] if n in columns else static[n] for n in scene.optimizers)
              for i in range(len(values))]
@@ -160,10 +164,11 @@ def _column(scene: Scene, axis: str, name: str, values: Sequence[float]) -> list
                              one.steps, schedule=schedule)
         return [r[0] for r in races]
 
-    try:
-        return list(batch(values))
-    except ValueError:
-        pass
+    if axis != "momentum" or min(values) > 0:  # a batch refuses Nesterov at 0: split at once
+        try:
+            return list(batch(values))
+        except ValueError:
+            pass
     positive = [v for v in values if v > 0]
     try:
         got = dict(zip(positive, batch(positive), strict=True)) if positive else {}
