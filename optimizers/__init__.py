@@ -23,13 +23,21 @@ True
 
 from optimizers import schedules
 from optimizers._core import Optimizer, UnknownNameError
-from optimizers._registry import NEEDS_HESSIAN, OPTIMIZERS, SECOND_ORDER, defaults, make
+from optimizers._registry import (
+    NEEDS_HESSIAN,
+    OPTIMIZERS,
+    PER_POINT,
+    SECOND_ORDER,
+    defaults,
+    make,
+)
 from optimizers.run import Trajectory, iterate, run
 from optimizers.schedules import SCHEDULES, Schedule, make_schedule, multipliers
 
 __all__ = [
     "NEEDS_HESSIAN",
     "OPTIMIZERS",
+    "PER_POINT",
     "SCHEDULES",
     "SECOND_ORDER",
     "Optimizer",
