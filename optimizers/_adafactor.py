@@ -10,7 +10,6 @@ from optimizers._core import (
     Array,
     Optimizer,
     align,
-    as_hyper,
     checked,
     expand,
     frozen,

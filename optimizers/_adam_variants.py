@@ -205,7 +205,8 @@ def ademamix(
             with np.errstate(divide="ignore", invalid="ignore"):
                 log1, log3 = np.log(beta1), np.log(beta3)
                 frac = t / big_t
-                beta3_t = np.minimum(np.exp(log1 * log3 / ((1.0 - frac) * log3 + frac * log1)), beta3)
+                mixed = log1 * log3 / ((1.0 - frac) * log3 + frac * log1)
+                beta3_t = np.minimum(np.exp(mixed), beta3)
         lr_t = scaled_lr(lr, lr_scale, nd)
         p, g = params, grads
         if use_wd:
@@ -216,7 +217,8 @@ def ademamix(
         denom = np.sqrt(v) / bias_correction2_sq + align(eps, nd)
         step = m / bias_correction1 + slow * alpha_t
         new = p + (step / denom) * (-lr_t)
-        return owned(new, shape), AdEMAMixState(t, owned(m, shape), owned(v, shape), owned(slow, shape))
+        state = AdEMAMixState(t, owned(m, shape), owned(v, shape), owned(slow, shape))
+        return owned(new, shape), state
 
     return Optimizer("ademamix", init, update, hparams)
 

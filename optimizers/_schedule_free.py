@@ -81,7 +81,9 @@ def _averaging(
     return lr, lr_max, weight_sum, ckp1
 
 
-def _step(y: Array, z: Array, g: Array, lr: Any, beta: Any, ckp1: Any) -> tuple[Array, Array, Array]:
+def _step(
+    y: Array, z: Array, g: Array, lr: Any, beta: Any, ckp1: Any
+) -> tuple[Array, Array, Array]:
     """``y <- lerp(y, z, ckp1) + lr (beta (1 - ckp1) - 1) g``, ``z <- z - lr g``; and ``x``,
     as the reference's ``eval()`` computes it: ``lerp(y, z, 1 - 1/beta)``."""
     new_y = lerp(y, z, ckp1) + g * (lr * (beta * (1 - ckp1) - 1))
@@ -132,7 +134,8 @@ def sgd_schedule_free(
         \begin{aligned}
         & \gamma_t \leftarrow \gamma \min(1, t / T_{warmup}), \;
               \gamma_{max} \leftarrow \max(\gamma_{max}, \gamma_t) \\
-        & w_t \leftarrow t^r \gamma_{max}^p, \; c_{t} \leftarrow w_t / \textstyle\sum_{i \le t} w_i \\
+        & w_t \leftarrow t^r \gamma_{max}^p, \;
+              c_t \leftarrow w_t / \textstyle\sum_{i \le t} w_i \\
         & g_t \leftarrow \nabla f(y_{t-1}) + \lambda y_{t-1} \\
         & y_t \leftarrow (1 - c_t) y_{t-1} + c_t z_{t-1}
               + \gamma_t (\beta (1 - c_t) - 1) g_t \\
@@ -204,8 +207,12 @@ def sgd_schedule_free(
         shape = full_shape(params, grads, nd, lr_scale, *arrays)
         k = state.t
         lr_k, lr_max, weight_sum, ckp1 = _averaging(
-            k, scaled_lr(lr, lr_scale, nd), align(warmup_steps, nd), align(r, nd),
-            align(power, nd), state,
+            k,
+            scaled_lr(lr, lr_scale, nd),
+            align(warmup_steps, nd),
+            align(r, nd),
+            align(power, nd),
+            state,
         )
         g = grads + align(weight_decay, nd) * params if use_wd else grads
         y, z, x = _step(params, state.z, g, lr_k, align(momentum, nd), ckp1)
@@ -331,8 +338,12 @@ def adamw_schedule_free(
         beta2 = align(b2, nd)
         bias_correction2 = 1 - beta2 ** (k + 1)
         lr_k, lr_max, weight_sum, ckp1 = _averaging(
-            k, scaled_lr(lr, lr_scale, nd), align(warmup_steps, nd), align(r, nd),
-            align(power, nd), state,
+            k,
+            scaled_lr(lr, lr_scale, nd),
+            align(warmup_steps, nd),
+            align(r, nd),
+            align(power, nd),
+            state,
         )
         v = state.exp_avg_sq * beta2 + (1 - beta2) * grads * grads
         g = grads / (np.sqrt(v / bias_correction2) + align(eps, nd))

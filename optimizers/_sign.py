@@ -249,7 +249,7 @@ def rprop(
     """
     lr = checked("lr", lr, lambda x: x >= 0.0, "Invalid learning rate: {}")
     etaminus, etaplus = _pair("etas", etas)
-    ok = (0.0 < np.asarray(etaminus)) & (np.asarray(etaminus) < 1.0) & (1.0 < np.asarray(etaplus))
+    ok = (np.asarray(etaminus) > 0.0) & (np.asarray(etaminus) < 1.0) & (np.asarray(etaplus) > 1.0)
     if not np.all(ok):
         bad_minus = np.broadcast_to(etaminus, ok.shape)[~ok].flat[0] if ok.ndim else etaminus
         bad_plus = np.broadcast_to(etaplus, ok.shape)[~ok].flat[0] if ok.ndim else etaplus

@@ -118,6 +118,18 @@ class Row:
 
 _SGD = reference_class("torch.optim.SGD")
 
+
+def _reference(name: str) -> Callable[..., Any]:
+    """A function of ``tools/reference_optimizers.py`` (wrapped references), imported when
+    called."""
+
+    def call(*args: Any) -> Any:
+        return getattr(importlib.import_module("tools.reference_optimizers"), name)(*args)
+
+    call.__qualname__ = f"reference_optimizers.{name}"
+    return call
+
+
 TABLE: Mapping[str, Row] = {
     "sgd": Row(
         reference=Reference(
@@ -214,6 +226,148 @@ TABLE: Mapping[str, Row] = {
             (
                 {"lr": 1e-2},
                 {"lr": 2e-2, "betas": [0.8, 0.9], "eps": 1e-3, "weight_decay": 0.1},
+            ),
+        ),
+    ),
+    "rprop": Row(
+        reference=Reference(
+            reference_class("torch.optim.Rprop"),
+            (
+                {"lr": 1e-2},
+                {"lr": 0.1, "etas": [0.3, 1.5], "step_sizes": [1e-3, 1.0]},
+                {"lr": 0.5, "etas": [0.6, 1.1]},
+            ),
+        ),
+    ),
+    "lion": Row(
+        reference=Reference(
+            reference_class("lion_pytorch.Lion"),
+            (
+                {"lr": 1e-2},
+                {"lr": 3e-3, "betas": [0.8, 0.95], "weight_decay": 0.5},
+                {"lr": 1e-2, "weight_decay": 0.5, "decoupled_weight_decay": True},
+                {"lr": 0.3, "betas": [0.5, 1.0]},
+            ),
+        ),
+    ),
+    "muon": Row(
+        # torch.optim.Muon on the point as a 1 x 2 float64 matrix, its Newton-Schulz run in
+        # float64 (torch's code, bfloat16 cast off): see tools/reference_optimizers.py.
+        reference=Reference(
+            _reference("muon_matrix"),
+            (
+                {"lr": 1e-2},
+                {"lr": 0.05, "momentum": 0.9, "nesterov": False, "weight_decay": 0.0},
+                {"lr": 0.02, "adjust_lr_fn": "match_rms_adamw", "ns_steps": 3},
+                {"lr": 0.02, "ns_coefficients": [1.5, -0.5, 0.0], "ns_steps": 10},
+            ),
+        ),
+    ),
+    "adafactor": Row(
+        reference=Reference(
+            reference_class("torch.optim.Adafactor"),
+            (
+                {"lr": 1e-2},
+                {
+                    "lr": 0.1,
+                    "beta2_decay": -0.5,
+                    "eps": [1e-30, 1e-2],
+                    "d": 2.0,
+                    "weight_decay": 0.1,
+                },
+                {"lr": 0.05, "eps": [None, 0.1]},
+            ),
+        ),
+    ),
+    "sgd_schedule_free": Row(
+        reference=Reference(
+            reference_class("schedulefree.SGDScheduleFree"),
+            (
+                {"lr": 1e-3},
+                {
+                    "lr": 5e-3,
+                    "momentum": 0.5,
+                    "weight_decay": 0.1,
+                    "warmup_steps": 10,
+                    "r": 1.0,
+                    "weight_lr_power": 1.0,
+                },
+                {"lr": 0.05},
+            ),
+            prepare=_reference("train_mode"),
+        ),
+    ),
+    "adamw_schedule_free": Row(
+        reference=Reference(
+            reference_class("schedulefree.AdamWScheduleFree"),
+            (
+                {"lr": 1e-2},
+                {
+                    "lr": 0.05,
+                    "betas": [0.8, 0.99],
+                    "eps": 1e-4,
+                    "weight_decay": 0.1,
+                    "warmup_steps": 5,
+                    "r": 0.5,
+                    "weight_lr_power": 0.0,
+                },
+            ),
+            prepare=_reference("train_mode"),
+        ),
+    ),
+    "prodigy": Row(
+        reference=Reference(
+            _reference("prodigy"),
+            (
+                {},
+                {
+                    "d_coef": 0.5,
+                    "betas": [0.8, 0.9],
+                    "beta3": 0.95,
+                    "weight_decay": 0.1,
+                    "decouple": False,
+                    "use_bias_correction": True,
+                },
+                {
+                    "weight_decay": 0.1,
+                    "safeguard_warmup": True,
+                    "growth_rate": 1.1,
+                    "d0": 1e-3,
+                    "eps": 1e-6,
+                },
+            ),
+        ),
+    ),
+    "ademamix": Row(
+        reference=Reference(
+            reference_class("pytorch_optimizer.AdEMAMix"),
+            (
+                {"lr": 1e-2},
+                {
+                    "lr": 2e-2,
+                    "betas": [0.8, 0.9, 0.99],
+                    "alpha": 2.0,
+                    "t_alpha_beta3": 10,
+                    "weight_decay": 0.1,
+                },
+                {"lr": 1e-2, "weight_decay": 0.1, "weight_decouple": True},
+                {"lr": 1e-2, "weight_decay": 0.3, "weight_decouple": True, "fixed_decay": True},
+            ),
+        ),
+    ),
+    "adopt": Row(
+        reference=Reference(
+            reference_class("pytorch_optimizer.ADOPT"),
+            (
+                {"lr": 1e-2},
+                {
+                    "lr": 2e-2,
+                    "betas": [0.8, 0.9],
+                    "clip_lambda": None,
+                    "eps": 1e-3,
+                    "weight_decay": 0.1,
+                },
+                {"lr": 1e-2, "weight_decay": 0.1, "weight_decouple": True, "fixed_decay": True},
             ),
         ),
     ),
