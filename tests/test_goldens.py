@@ -14,20 +14,12 @@ import numpy as np
 import pytest
 
 from optimizers import make, make_schedule, run
-from optimizers.run import DIVERGENCE_BOUND
 from surfaces import SURFACES
 from tests.optimizer_table import TABLE
-from tools.make_goldens import FIXTURE, load, our_hparams, specs
+from tools.make_goldens import FIXTURE, load, our_hparams, reference_divergence, specs
 
 HEADER, PATHS = load(FIXTURE)
 GOLDENS = HEADER["goldens"]
-
-
-def reference_divergence(path: np.ndarray) -> int:
-    """The run loop's rule on a reference path ``(steps + 1, 2)``: the first step with a
-    non-finite coordinate or one beyond the bound; ``-1`` if none."""
-    outside = ~np.all(np.abs(path) <= DIVERGENCE_BOUND, axis=-1)  # NaN is outside
-    return int(np.argmax(outside)) if outside.any() else -1
 
 
 def test_the_fixture_is_small_and_covers_the_table():

@@ -35,6 +35,7 @@ if str(ROOT) not in sys.path:  # run as a script: import the project from the ch
     sys.path.insert(0, str(ROOT))
 
 from optimizers import defaults, make  # noqa: E402
+from optimizers.run import DIVERGENCE_BOUND  # noqa: E402
 from surfaces import SURFACES  # noqa: E402
 from tests.optimizer_table import TABLE  # noqa: E402
 
@@ -140,15 +141,25 @@ def _torch_scheduler(opt: Any, kind: str, kw: Mapping[str, Any], steps: int) -> 
     raise ValueError(f"no torch scheduler for schedule {kind!r}")
 
 
-def reference_path(spec: Spec, start: Sequence[float]) -> np.ndarray:
-    """The reference's path from ``start``: shape ``(steps + 1, 2)``, float64, as torch
-    computes it (non-finite values and all; the comparison applies our divergence rule)."""
+def reference_path(
+    name: str,
+    case: Mapping[str, Any],
+    surface: str,
+    start: Sequence[float],
+    steps: int,
+    schedule: tuple[str, Mapping[str, Any]] = CONSTANT,
+) -> np.ndarray:
+    """The path of ``name``'s reference (its `Reference` in the table) with our
+    hyperparameters ``case`` on ``surface`` from ``start``: shape ``(steps + 1, 2)``, float64,
+    as the reference computes it (non-finite values and all; the comparison applies our
+    divergence rule)."""
     import torch
 
-    reference = TABLE[spec.name].reference
-    assert reference is not None
-    surface = SURFACES[spec.surface]
-    hparams = dict(make(spec.name, **our_hparams(spec.name, spec.hparams, spec.surface)).hparams)
+    reference = TABLE[name].reference
+    if reference is None:
+        raise ValueError(f"optimizer {name!r} has no reference in the table")
+    s = SURFACES[surface]
+    hparams = dict(make(name, **our_hparams(name, case, surface)).hparams)
     old = torch.get_default_dtype()
     torch.set_default_dtype(torch.float64)  # torch keeps step and NAdam's mu_product in it
     try:
@@ -156,16 +167,16 @@ def reference_path(spec: Spec, start: Sequence[float]) -> np.ndarray:
         opt = reference.build([p], hparams)
         if reference.prepare is not None:
             reference.prepare(opt)
-        scheduler = _torch_scheduler(opt, *spec.schedule, spec.steps)
+        scheduler = _torch_scheduler(opt, *schedule, steps)
 
         def closure() -> Any:
             x = p.detach().numpy().copy()
-            p.grad = torch.from_numpy(np.asarray(surface.grad(x), dtype=np.float64))
-            return torch.tensor(float(surface.value(x)))
+            p.grad = torch.from_numpy(np.asarray(s.grad(x), dtype=np.float64))
+            return torch.tensor(float(s.value(x)))
 
         path = [p.detach().numpy().copy()]
         with np.errstate(all="ignore"):
-            for _ in range(spec.steps):
+            for _ in range(steps):
                 opt.step(closure)
                 if scheduler is not None:
                     scheduler.step()
@@ -173,6 +184,24 @@ def reference_path(spec: Spec, start: Sequence[float]) -> np.ndarray:
     finally:
         torch.set_default_dtype(old)
     return np.array(path)
+
+
+def golden_paths(spec: Spec) -> np.ndarray:
+    """The reference's paths of one golden, shape ``(n_starts, steps + 1, 2)``."""
+    return np.stack(
+        [
+            reference_path(spec.name, spec.hparams, spec.surface, start, spec.steps, spec.schedule)
+            for start in spec.starts
+        ]
+    )
+
+
+def reference_divergence(path: np.ndarray) -> int:
+    """Our run loop's divergence rule on a reference path ``(steps + 1, 2)``: the first step
+    with a non-finite coordinate or one beyond `optimizers.run.DIVERGENCE_BOUND`; ``-1`` if
+    none (`optimizers.run` then freezes the run, the reference goes on)."""
+    outside = ~np.all(np.abs(path) <= DIVERGENCE_BOUND, axis=-1)  # NaN is outside
+    return int(np.argmax(outside)) if outside.any() else -1
 
 
 def generate() -> tuple[list[dict[str, Any]], list[np.ndarray]]:
@@ -191,7 +220,7 @@ def generate() -> tuple[list[dict[str, Any]], list[np.ndarray]]:
                 "starts": [list(s) for s in spec.starts],
             }
         )
-        paths.append(np.stack([reference_path(spec, s) for s in spec.starts]))
+        paths.append(golden_paths(spec))
     return meta, paths
 
 
