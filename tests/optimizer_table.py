@@ -70,11 +70,14 @@ class ReferenceClass:
 
     The class gets our hyperparameters minus ``drop`` (ours only, e.g. L-BFGS's
     ``value_fn``), plus ``fixed`` (the reference's own settings, e.g. ``max_iter=1``).
+    ``via`` names a function of ``tools/reference_optimizers.py`` that builds it instead,
+    ``via(cls, params, kwargs)``, for a class that needs a wrapper (Muon takes matrices).
     """
 
     path: str
     drop: tuple[str, ...] = ()
     fixed: Hparams = field(default_factory=dict)
+    via: str = ""
 
     def resolve(self) -> Any:
         """The class itself (imports its package)."""
@@ -83,13 +86,18 @@ class ReferenceClass:
 
     def __call__(self, params: list[Any], hparams: dict[str, Any]) -> Any:
         kwargs = {k: v for k, v in hparams.items() if k not in self.drop}
+        if self.via:
+            wrappers = importlib.import_module("tools.reference_optimizers")
+            return getattr(wrappers, self.via)(self.resolve(), params, {**kwargs, **self.fixed})
         return self.resolve()(params, **kwargs, **self.fixed)
 
 
-def reference_class(path: str, *, drop: tuple[str, ...] = (), **fixed: Any) -> ReferenceClass:
-    """`ReferenceClass` ``(path, drop, fixed)``: ``reference_class("torch.optim.LBFGS",
+def reference_class(
+    path: str, *, drop: tuple[str, ...] = (), via: str = "", **fixed: Any
+) -> ReferenceClass:
+    """`ReferenceClass` ``(path, drop, fixed, via)``: ``reference_class("torch.optim.LBFGS",
     drop=("value_fn",), max_iter=1)``."""
-    return ReferenceClass(path, drop, fixed)
+    return ReferenceClass(path, drop, fixed, via)
 
 
 @dataclass(frozen=True)
@@ -132,15 +140,9 @@ class Row:
 _SGD = reference_class("torch.optim.SGD")
 
 
-def _reference(name: str) -> Callable[..., Any]:
-    """A function of ``tools/reference_optimizers.py`` (wrapped references), imported when
-    called."""
-
-    def call(*args: Any) -> Any:
-        return getattr(importlib.import_module("tools.reference_optimizers"), name)(*args)
-
-    call.__qualname__ = f"reference_optimizers.{name}"
-    return call
+def _train_mode(opt: Any) -> None:
+    """Schedule-Free's ``opt.train()``: the parameters are ``y``, where gradients are taken."""
+    opt.train()
 
 
 TABLE: Mapping[str, Row] = {
@@ -267,7 +269,7 @@ TABLE: Mapping[str, Row] = {
         # torch.optim.Muon on the point as a 1 x 2 float64 matrix, its Newton-Schulz run in
         # float64 (torch's code, bfloat16 cast off): see tools/reference_optimizers.py.
         reference=Reference(
-            _reference("muon_matrix"),
+            reference_class("torch.optim.Muon", via="muon_matrix"),
             (
                 {"lr": 1e-2},
                 {"lr": 0.05, "momentum": 0.9, "nesterov": False, "weight_decay": 0.0},
@@ -307,7 +309,7 @@ TABLE: Mapping[str, Row] = {
                 },
                 {"lr": 0.05},
             ),
-            prepare=_reference("train_mode"),
+            prepare=_train_mode,
         ),
     ),
     "adamw_schedule_free": Row(
@@ -325,12 +327,12 @@ TABLE: Mapping[str, Row] = {
                     "weight_lr_power": 0.0,
                 },
             ),
-            prepare=_reference("train_mode"),
+            prepare=_train_mode,
         ),
     ),
     "prodigy": Row(
         reference=Reference(
-            _reference("prodigy"),
+            reference_class("prodigyopt.Prodigy", via="quiet"),
             (
                 {},
                 {

@@ -1,34 +1,34 @@
-"""Reference optimizers that need a wrapper to run on one 2D point (imported lazily: torch).
+"""Builders of reference optimizers that need help to run on one 2D point (torch imported
+lazily). The optimizer table (``tests/optimizer_table.py``) names them in
+``reference_class(path, via=...)``; each is called as ``via(cls, params, kwargs)``.
 
-The golden generator (``tools/make_goldens.py``) builds every reference from the optimizer
-table (``tests/optimizer_table.py``); most are plain classes, these two need help:
-
-- ``torch.optim.Muon`` only takes matrices: `muon_matrix` runs it on the point seen as a
-  1 x 2 matrix (a float64 leaf tensor it keeps in step with the point). ``exact=True`` runs
+- `muon_matrix`: ``torch.optim.Muon`` only takes matrices; it runs on the point seen as a
+  1 x 2 matrix (a float64 leaf tensor kept in step with the point). ``exact=True`` runs
   torch's own Newton-Schulz code in float64 (``Tensor.bfloat16`` patched to a float64 copy
   during the step), which is what we implement; ``exact=False`` is torch as shipped
   (bfloat16), to measure the difference.
-- Schedule-Free must be put in train mode before stepping: `train_mode`.
-- ``prodigyopt.Prodigy`` prints a line when its weight decay is decoupled: `prodigy`.
+- `quiet`: ``prodigyopt.Prodigy`` prints a line when its weight decay is decoupled.
 """
 
 from __future__ import annotations
 
+import contextlib
+import io
 from typing import Any
 
 
-def muon_matrix(params: list[Any], hparams: dict[str, Any], *, exact: bool = True) -> Any:
-    """``torch.optim.Muon`` on the point ``params[0]`` (shape ``(2,)``) as a 1 x 2 matrix."""
+def muon_matrix(cls: type, params: list[Any], kwargs: dict[str, Any], exact: bool = True) -> Any:
+    """``cls`` (``torch.optim.Muon``) on the point ``params[0]`` (shape ``(2,)``) as a 1 x 2
+    matrix."""
     import torch
 
     point = params[0]
 
-    class MatrixMuon(torch.optim.Muon):
+    class MatrixMuon(cls):  # type: ignore[misc, valid-type]
         def __init__(self) -> None:
             self.matrix = point.detach().clone().view(1, -1).requires_grad_(True)
-            kwargs = dict(hparams)
-            kwargs["ns_coefficients"] = tuple(kwargs["ns_coefficients"])
-            super().__init__([self.matrix], **kwargs)
+            hp = {**kwargs, "ns_coefficients": tuple(kwargs["ns_coefficients"])}
+            super().__init__([self.matrix], **hp)
 
         def step(self, closure: Any = None) -> Any:
             with torch.enable_grad():
@@ -36,18 +36,8 @@ def muon_matrix(params: list[Any], hparams: dict[str, Any], *, exact: bool = Tru
             with torch.no_grad():
                 self.matrix.copy_(point.view(1, -1))
             self.matrix.grad = point.grad.detach().view(1, -1).clone()
-            patched = "bfloat16" in vars(torch.Tensor)
-            original = torch.Tensor.bfloat16
-            if exact:
-                torch.Tensor.bfloat16 = lambda self, *a, **k: self.clone()  # type: ignore[method-assign]
-            try:
+            with _float64_newton_schulz(torch) if exact else contextlib.nullcontext():
                 super().step()
-            finally:
-                if exact:
-                    if patched:
-                        torch.Tensor.bfloat16 = original  # type: ignore[method-assign]
-                    else:
-                        del torch.Tensor.bfloat16
             with torch.no_grad():
                 point.copy_(self.matrix.view(-1))
             return loss
@@ -55,17 +45,17 @@ def muon_matrix(params: list[Any], hparams: dict[str, Any], *, exact: bool = Tru
     return MatrixMuon()
 
 
-def train_mode(opt: Any) -> None:
-    """Schedule-Free's ``opt.train()``: the parameters are ``y``, where gradients are taken."""
-    opt.train()
+@contextlib.contextmanager
+def _float64_newton_schulz(torch: Any) -> Any:
+    """Make ``Tensor.bfloat16()`` return a float64 copy while the context is open."""
+    torch.Tensor.bfloat16 = lambda self, *args, **kwargs: self.clone()
+    try:
+        yield
+    finally:
+        del torch.Tensor.bfloat16  # back to the inherited method
 
 
-def prodigy(params: list[Any], hparams: dict[str, Any]) -> Any:
-    """``prodigyopt.Prodigy``, without the line it prints when weight decay is decoupled."""
-    import contextlib
-    import io
-
-    from prodigyopt import Prodigy
-
+def quiet(cls: type, params: list[Any], kwargs: dict[str, Any]) -> Any:
+    """``cls(params, **kwargs)`` with its stdout swallowed."""
     with contextlib.redirect_stdout(io.StringIO()):
-        return Prodigy(params, **hparams)
+        return cls(params, **kwargs)
