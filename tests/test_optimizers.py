@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 from numpy.testing import assert_allclose, assert_array_equal
 
 import optimizers
-from optimizers import OPTIMIZERS, Optimizer, defaults, make
+from optimizers import OPTIMIZERS, PER_POINT, Optimizer, defaults, make
 
 # f(x, y) = (CURV[0] x^2 + CURV[1] y^2) / 2, gradient (CURV[0] x, CURV[1] y), from START.
 CURV = (1.0, 4.0)
@@ -156,12 +156,18 @@ def test_momentum_equals_cs231n_velocity_form_only_at_constant_lr():
 
 
 def test_lr_scale_is_a_scheduled_lr():
-    """lr_scale = s is exactly torch's group['lr'] = lr * s for that step."""
+    """lr_scale = s is exactly torch's group['lr'] = lr * s for that step (Rprop reads its
+    lr once, at init, as torch's: there lr_scale changes nothing)."""
     for name in NAMES:
         hp = {"lr": 0.05} if name != "adadelta" else {"lr": 0.5}
         a = first_steps(make(name, **hp), n=1, lr_scale=0.5)
-        b = first_steps(make(name, lr=hp["lr"] * 0.5), n=1)
+        b = first_steps(make(name, lr=hp["lr"] * (1.0 if name == "rprop" else 0.5)), n=1)
         assert_allclose(a, b, rtol=1e-15, err_msg=name)
+        if name == "lion":  # lion_pytorch's decoupled decay divides by the initial lr
+            hp["decoupled_weight_decay"] = True
+            c = first_steps(make(name, **hp, weight_decay=0.5), n=1, lr_scale=0.5)
+            # decay lr_t * wd / lr = 0.5 * wd: c = a - 0.25 * x0
+            assert_allclose(c, a - 0.25 * np.array(START), rtol=1e-14)
 
 
 # ------------------------------------------------------------------------ Adagrad, by hand
@@ -569,6 +575,15 @@ def test_registry_names_and_defaults_match_torch():
         "nadam",
         "radam",
         "adamax",
+        "rprop",
+        "lion",
+        "muon",
+        "adafactor",
+        "sgd_schedule_free",
+        "adamw_schedule_free",
+        "prodigy",
+        "ademamix",
+        "adopt",
     ]
     betas = (0.9, 0.999)
     expected = {
@@ -599,6 +614,63 @@ def test_registry_names_and_defaults_match_torch():
         ),
         "radam": dict(lr=1e-3, betas=betas, eps=1e-8, weight_decay=0, decoupled_weight_decay=False),
         "adamax": dict(lr=2e-3, betas=betas, eps=1e-8, weight_decay=0),
+        "rprop": dict(lr=1e-2, etas=(0.5, 1.2), step_sizes=(1e-6, 50)),
+        "lion": dict(lr=1e-4, betas=(0.9, 0.99), weight_decay=0, decoupled_weight_decay=False),
+        "muon": dict(
+            lr=1e-3,
+            weight_decay=0.1,
+            momentum=0.95,
+            nesterov=True,
+            ns_coefficients=(3.4445, -4.7750, 2.0315),
+            eps=1e-7,
+            ns_steps=5,
+            adjust_lr_fn=None,
+        ),
+        "adafactor": dict(lr=1e-2, beta2_decay=-0.8, eps=(None, 1e-3), d=1.0, weight_decay=0),
+        "sgd_schedule_free": dict(
+            lr=1.0, momentum=0.9, weight_decay=0, warmup_steps=0, r=0, weight_lr_power=2
+        ),
+        "adamw_schedule_free": dict(
+            lr=0.0025,
+            betas=betas,
+            eps=1e-8,
+            weight_decay=0,
+            warmup_steps=0,
+            r=0,
+            weight_lr_power=2,
+        ),
+        "prodigy": dict(
+            lr=1.0,
+            betas=betas,
+            beta3=None,
+            eps=1e-8,
+            weight_decay=0,
+            decouple=True,
+            use_bias_correction=False,
+            safeguard_warmup=False,
+            d0=1e-6,
+            d_coef=1.0,
+            growth_rate=math.inf,
+        ),
+        "ademamix": dict(
+            lr=1e-3,
+            betas=(0.9, 0.999, 0.9999),
+            weight_decay=0,
+            weight_decouple=False,
+            fixed_decay=False,
+            alpha=5.0,
+            t_alpha_beta3=None,
+            eps=1e-8,
+        ),
+        "adopt": dict(
+            lr=1e-3,
+            betas=(0.9, 0.9999),
+            clip_lambda=optimizers._adam_variants.quarter_power,
+            weight_decay=0,
+            weight_decouple=False,
+            fixed_decay=False,
+            eps=1e-6,
+        ),
     }
     for name in NAMES:
         assert defaults(name) == expected[name], name
@@ -768,7 +840,7 @@ def test_init_state_is_a_namedtuple_with_step_count(name):
 
 @pytest.mark.parametrize("name", NAMES)
 def test_update_never_mutates_its_inputs(name):
-    hp = {"weight_decay": 0.1}
+    hp = {"weight_decay": 0.1} if "weight_decay" in defaults(name) else {}
     if name in {"sgd", "momentum", "nesterov", "rmsprop"}:
         hp["momentum"] = 0.5
     if name == "rmsprop":
@@ -809,6 +881,11 @@ def test_any_parameter_shape(name):
 
     shaped = steps(x0, curv)
     assert shaped.shape == (3, 4, 5)
+    if name in PER_POINT:  # the last axis is one parameter vector: 12 independent runs
+        rows = [steps(x0[i, j], curv[i, j]) for i in range(3) for j in range(4)]
+        assert_allclose(shaped.reshape(12, 5), rows, rtol=1e-15)
+        assert steps(np.float64(x0[0, 0, 0]), np.float64(curv[0, 0, 0])).shape == ()
+        return
     assert_array_equal(shaped.reshape(-1), steps(x0.reshape(-1), curv.reshape(-1)))
     singles = [steps(x0.reshape(-1)[i : i + 1], curv.reshape(-1)[i : i + 1]) for i in range(60)]
     assert_allclose(shaped.reshape(-1), np.concatenate(singles), rtol=1e-15)
@@ -848,9 +925,40 @@ SWEEPABLE = {
     "nadam": {"lr": _lr, "beta1": _unit, "beta2": _unit, "momentum_decay": _unit},
     "radam": {"lr": _lr, "beta1": _unit, "beta2": _unit, "weight_decay": _unit},
     "adamax": {"lr": _lr, "beta1": _unit, "beta2": _unit, "weight_decay": _unit},
+    "rprop": {"lr": _lr},
+    "lion": {"lr": _lr, "beta1": _unit, "beta2": _unit, "weight_decay": _unit},
+    "muon": {"lr": _lr, "momentum": _unit, "weight_decay": _unit, "eps": st.floats(1e-9, 1e-3)},
+    "adafactor": {"lr": _lr, "beta2_decay": st.floats(-1.0, 0.0), "d": st.floats(1.0, 3.0)},
+    "sgd_schedule_free": {
+        "lr": _lr,
+        "momentum": st.floats(0.01, 0.99),
+        "weight_decay": _unit,
+        "warmup_steps": st.integers(0, 4),
+        "r": _unit,
+        "weight_lr_power": st.floats(0.0, 3.0),
+    },
+    "adamw_schedule_free": {
+        "lr": _lr,
+        "beta1": st.floats(0.01, 0.99),
+        "beta2": _unit,
+        "warmup_steps": st.integers(0, 4),
+    },
+    "prodigy": {
+        "lr": st.floats(0.1, 2.0),
+        "beta1": _unit,
+        "beta2": _unit,
+        "d_coef": st.floats(0.1, 3.0),
+        "d0": st.floats(1e-6, 1e-2),
+        "growth_rate": st.floats(1.01, 2.0),
+        "weight_decay": _unit,
+    },
+    "ademamix": {"lr": _lr, "alpha": st.floats(0.0, 8.0), "weight_decay": _unit},
+    "adopt": {"lr": _lr, "beta1": _unit, "beta2": _unit, "weight_decay": _unit},
 }
 FLAGS = {
     "sgd": {"nesterov": False},
+    "prodigy": {"use_bias_correction": True},
+    "ademamix": {"t_alpha_beta3": 5.0},
     "rmsprop": {"centered": True},
     "adam": {"amsgrad": True},
 }
@@ -967,6 +1075,12 @@ def test_docstring_examples():
         "optimizers._adaptive",
         "optimizers._adam",
         "optimizers._registry",
+        "optimizers._sign",
+        "optimizers._muon",
+        "optimizers._adafactor",
+        "optimizers._schedule_free",
+        "optimizers._prodigy",
+        "optimizers._adam_variants",
     ]
     for module in modules:
         result = doctest.testmod(importlib.import_module(module))
