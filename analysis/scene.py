@@ -7,6 +7,7 @@ the schedule, cache keys, later the URL) is derived from it here, where tests re
 from __future__ import annotations
 
 import functools
+import math
 from dataclasses import dataclass, field, replace
 from types import MappingProxyType
 from typing import Any
@@ -53,6 +54,35 @@ ALL_OPTIMIZERS = (*optimizers.OPTIMIZERS, *optimizers.SECOND_ORDER)
 
 # The optimizers whose `momentum` hyperparameter the page's momentum slider drives.
 MOMENTUM_DRIVEN = frozenset({"momentum", "nesterov"})
+
+HP_LIMIT = 1e6  # the largest magnitude a hyperparameter set on the page (or in a URL) may have
+
+
+def settable(default: Any) -> bool:
+    """Whether the page sets a hyperparameter with this default (a widget, a URL field): a
+    bool, a finite number or a tuple of finite numbers. None (L-BFGS's ``line_search_fn``
+    aside, which has its own menu; Prodigy's ``beta3``), callables (ADOPT's ``clip_lambda``),
+    strings, infinities (Prodigy's ``growth_rate``) and tuples holding any of them
+    (Adafactor's ``eps = (None, 1e-3)``) keep their defaults."""
+    if isinstance(default, tuple):
+        return bool(default) and all(settable(d) and not isinstance(d, bool) for d in default)
+    if isinstance(default, bool):
+        return True
+    return isinstance(default, int | float) and math.isfinite(default)
+
+
+def hp_bounds(default: Any, element: Any = None) -> tuple[float, float]:
+    """The range of a settable hyperparameter (``element``: one entry of a tuple one).
+
+    A tuple of probabilities (``betas``) stays in ``[0, 0.99999]``; any other number in
+    ``[0, 1e6]``, or in ``[-1e6, 1e6]`` if its default is negative (Adafactor's
+    ``beta2_decay``, Muon's Newton-Schulz coefficients). The optimizer's own validation has
+    the last word (its ValueError names the bad value)."""
+    if isinstance(default, tuple) and all(0.0 <= d < 1.0 for d in default):
+        return 0.0, 0.99999
+    value = default if element is None else element
+    return (0.0 if value >= 0 else -HP_LIMIT), HP_LIMIT
+
 
 STEPS_RANGE = (10, 2000)
 LR_RANGE = (1e-6, 100.0)

@@ -172,6 +172,8 @@ def muon(
     if adjust_lr_fn not in ADJUST_LR_FNS:
         raise ValueError(f"Adjust learning rate function {adjust_lr_fn} is not supported")
     nesterov = as_flag("nesterov", nesterov)
+    if isinstance(ns_steps, float) and ns_steps.is_integer():  # from a number widget
+        ns_steps = int(ns_steps)
     if isinstance(ns_steps, bool) or not isinstance(ns_steps, int | np.integer):
         raise TypeError(f"ns_steps must be an integer, got {ns_steps!r}")
     if ns_steps >= 100:

@@ -326,3 +326,34 @@ def test_a_start_outside_the_map_is_not_an_error():
     assert not at.exception
     assert -2.0 <= at.session_state["start_x"] <= 2.0  # Rosenbrock's window
     assert -1.0 <= at.session_state["start_y"] <= 3.0
+
+
+def test_every_registered_optimizer_races_with_its_advanced_panel_and_step_through():
+    """All of them at once on the default surface: the race, the advanced hyperparameters
+    (negative defaults, tuples that are not betas, None inside a tuple, an infinite default,
+    a callable default) and the step-through view of each new one, without an exception."""
+    import optimizers
+
+    names = [*optimizers.OPTIMIZERS, *optimizers.SECOND_ORDER]
+    at = app_with_query(opt=",".join(names), n="30")
+    assert not at.exception, at.exception
+    assert set(race_paths(at)) == set(names)
+    at.toggle(key="advanced").set_value(True).run()
+    assert not at.exception, at.exception
+    at.number_input(key="w_hp_adafactor_beta2_decay").set_value(-0.5).run()
+    at.number_input(key="w_hp_muon_ns_coefficients_1").set_value(-4.0).run()
+    assert not at.exception, at.exception
+    assert "adafactor.beta2_decay=-0.5" in at.query_params["hp"]
+    assert "muon.ns_coefficients=3.4445:-4:2.0315" in at.query_params["hp"]
+    at.segmented_control(key="view").set_value("step").run()
+    for name in ("rprop", "lion", "muon", "adafactor", "sgd_schedule_free",
+                 "adamw_schedule_free", "prodigy", "ademamix", "adopt"):
+        at.selectbox(key="step_opt").set_value(name).run()
+        assert not at.exception, (name, at.exception)
+        assert any(c.value == theme_note(name) for c in at.caption), name
+
+
+def theme_note(name: str) -> str:
+    from viz import theme
+
+    return theme.note(name)
