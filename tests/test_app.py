@@ -95,6 +95,14 @@ def test_momentum_slider_changes_only_momentum_methods():
     np.testing.assert_array_equal(before["adam"], after["adam"])
 
 
+def test_choosing_cosine_says_it_holds_where_torch_climbs_back():
+    at = fresh_app()
+    assert not any("CosineAnnealingLR" in c.value for c in at.caption)
+    at.selectbox(key="schedule").set_value("cosine").run()
+    assert not at.exception
+    assert any("CosineAnnealingLR climbs back" in c.value for c in at.caption)
+
+
 def test_decay_schedule_changes_trajectories():
     at = fresh_app()
     before = race_paths(at)

@@ -290,9 +290,7 @@ def test_mp4_has_every_frame_and_the_hold(race, tmp_path):
 
 
 def test_real_race_smoke():
-    surfaces = pytest.importorskip("surfaces")
-    if not hasattr(surfaces, "get_surface"):
-        pytest.skip("surfaces registry not written yet")
+    import surfaces
     from analysis.race import race
 
     surface = surfaces.get_surface("rosenbrock")
