@@ -52,6 +52,11 @@ DEFAULT_OPTIMIZERS = ("sgd", "momentum", "nesterov", "rmsprop", "adam")
 # Everything the page can race: first-order methods, then Newton's methods and L-BFGS.
 ALL_OPTIMIZERS = (*optimizers.OPTIMIZERS, *optimizers.SECOND_ORDER)
 
+# First-order optimizers whose lr is not a step size but a multiplier of a step they
+# estimate themselves (Prodigy's d): like Newton's methods, they keep their own lr (the
+# reference's default, 1) unless given one, instead of following the shared lr slider.
+KEEPS_OWN_LR = frozenset({"prodigy"})
+
 # The optimizers whose `momentum` hyperparameter the page's momentum slider drives.
 MOMENTUM_DRIVEN = frozenset({"momentum", "nesterov"})
 
@@ -199,7 +204,8 @@ class Scene:
 
         Newton's methods and L-BFGS keep their own step size (default 1: a full Newton step)
         unless given one: the shared first-order lr would only make them crawl."""
-        hp: dict[str, Any] = {} if name in optimizers.SECOND_ORDER else {"lr": self.lr}
+        own = name in optimizers.SECOND_ORDER or name in KEEPS_OWN_LR
+        hp: dict[str, Any] = {} if own else {"lr": self.lr}
         if name in MOMENTUM_DRIVEN:
             hp["momentum"] = self.momentum
         hp.update({param: value for opt, param, value in self.overrides if opt == name})

@@ -365,3 +365,16 @@ def theme_note(name: str) -> str:
     from viz import theme
 
     return theme.note(name)
+
+
+def test_prodigy_keeps_its_own_lr_while_the_others_follow_the_slider():
+    """Prodigy's lr multiplies its own estimate d: at the shared slider's 1e-3 it would crawl,
+    so it keeps its default lr 1 (like Newton's step) unless given one."""
+    at = app_with_query(s="ravine", opt="prodigy,adam", n="60", lr="0.001")
+    before = race_paths(at)
+    at = app_with_query(s="ravine", opt="prodigy,adam", n="60", lr="0.01")
+    after = race_paths(at)
+    np.testing.assert_array_equal(before["prodigy"], after["prodigy"])
+    assert not np.allclose(before["adam"], after["adam"])
+    at = app_with_query(s="ravine", opt="prodigy,adam", n="60", hp="prodigy.lr=0.5")
+    assert not np.allclose(race_paths(at)["prodigy"], after["prodigy"])

@@ -16,6 +16,7 @@ from analysis.scene import (
     DECAY_SETTINGS,
     DEFAULT_BOUNDS,
     DEFAULT_FORMULA,
+    KEEPS_OWN_LR,
     MOMENTUM_DRIVEN,
     NETWORK,
     SCHEDULE_LABELS,
@@ -186,6 +187,8 @@ def advanced_widgets(container: Any, names: Sequence[str]) -> tuple:
                 st.markdown(f"**{theme.label(name)}**")
                 _advanced_input("step size lr (empty = 1, a full step)"
                                 if name in optimizers.SECOND_ORDER
+                                else "own lr (empty = 1: the step is its own estimate d)"
+                                if name in KEEPS_OWN_LR
                                 else "own lr (empty = the shared lr)", hp_key(name, "lr"), "float",
                                 min_value=1e-6, max_value=100.0, format="%g")
                 for param, default in shown.items():
