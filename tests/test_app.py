@@ -378,3 +378,14 @@ def test_prodigy_keeps_its_own_lr_while_the_others_follow_the_slider():
     assert not np.allclose(before["adam"], after["adam"])
     at = app_with_query(s="ravine", opt="prodigy,adam", n="60", hp="prodigy.lr=0.5")
     assert not np.allclose(race_paths(at)["prodigy"], after["prodigy"])
+
+
+def test_typed_formula_shows_as_typed():
+    """Markdown must not eat a formula's stars: the title and the caption escape them."""
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    at.query_params["s"] = "custom"
+    at.query_params["f"] = "(x**2+y-11)**2 + (x+y**2-7)**2"
+    at.run()
+    assert not at.exception, at.exception
+    texts = [m.value for m in at.markdown] + [c.value for c in at.caption]
+    assert any(r"\(x\*\*2\+y\-11\)\*\*2" in t for t in texts), texts
