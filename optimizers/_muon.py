@@ -23,7 +23,6 @@ from optimizers._core import (
     owned,
     scaled_lr,
     vector_norm,
-    vector_sum,
     zeros,
 )
 
@@ -49,15 +48,23 @@ def newton_schulz(
 
     For a 1 x n matrix :math:`X` the Gram matrix :math:`X X^\top` is the number
     :math:`s = \|X\|^2`, so each iteration :math:`X \leftarrow aX + (bG + cG^2)X` only rescales
-    :math:`X`: the result is :math:`m / \|m\|` times a factor that depends on the
-    coefficients alone (0.6964 with the defaults, 5 steps).
+    :math:`X` by :math:`a + b\sigma^2 + c\sigma^4`, where :math:`\sigma = \|X\|` maps to
+    :math:`a\sigma + b\sigma^3 + c\sigma^5`. We iterate on that one number per vector and
+    apply the product of the factors once (the same as torch's iteration up to rounding,
+    1e-16). For :math:`\|m\| \ge \varepsilon` the result is :math:`m / \|m\|` times a
+    factor of the coefficients alone (0.6964 with the defaults, 5 steps).
     """
     a, b, c = ns_coefficients
-    x = m / np.maximum(expand(vector_norm(m, nd), nd), eps)
+    norm = expand(vector_norm(m, nd), nd)
+    x0 = m / np.maximum(norm, eps)  # torch's division by the norm clamped at eps
+    sigma = norm / np.maximum(norm, eps)
+    factor = 1.0
     for _ in range(ns_steps):
-        s = expand(vector_sum(x * x, nd), nd)
-        x = a * x + (b * s + c * (s * s)) * x
-    return x
+        s = sigma * sigma
+        f = a + b * s + c * (s * s)
+        sigma = sigma * f
+        factor = factor * f
+    return x0 * factor
 
 
 def muon(

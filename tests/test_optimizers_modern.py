@@ -13,7 +13,7 @@ import pytest
 from numpy.testing import assert_allclose, assert_array_equal
 
 from optimizers import PER_POINT, iterate, make, make_schedule, run
-from optimizers._muon import NS_COEFFICIENTS
+from optimizers._muon import NS_COEFFICIENTS, newton_schulz
 from surfaces import SURFACES
 
 NEW = (
@@ -93,6 +93,19 @@ def test_muon_on_a_point_is_normalized_nesterov_momentum():
     assert np.linalg.norm(big[0] - START) == pytest.approx(lr * sigma, rel=1e-12)
     match, _ = steps(make("muon", lr=lr, weight_decay=0.0, adjust_lr_fn="match_rms_adamw"), 1)
     assert np.linalg.norm(match[0] - START) == pytest.approx(0.2 * math.sqrt(2) * lr * sigma)
+
+
+@pytest.mark.parametrize("scale", [1e-12, 1e-8, 1e-7, 1.0, 1e6])
+def test_muon_newton_schulz_is_torchs_iteration_on_a_row(scale):
+    """The iteration on the norm equals torch's on the 1 x 2 matrix (written out here),
+    also below eps, where torch divides by eps and the result is not normalized."""
+    m = scale * np.array([[3.0, -4.0], [1.0, 0.0], [0.0, 0.0]])
+    a, b, c = NS_COEFFICIENTS
+    x = m / np.maximum(np.linalg.norm(m, axis=-1, keepdims=True), 1e-7)
+    for _ in range(5):
+        gram = np.sum(x * x, axis=-1, keepdims=True)  # X X^T, 1 x 1
+        x = a * x + (b * gram + c * gram * gram) * x
+    assert_allclose(newton_schulz(m, 2, NS_COEFFICIENTS, 5, 1e-7), x, rtol=1e-14, atol=0)
 
 
 def test_adafactor_first_step_is_relative_to_the_points_rms():

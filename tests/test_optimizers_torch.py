@@ -215,3 +215,24 @@ def test_muon_against_torch_as_shipped_differs_by_bfloat16_rounding_only():
             path = np.array(path)
             worst = max(worst, float(np.max(np.abs(ours.points - path) / (1 + np.abs(path)))))
     assert 1e-4 < worst < 3e-2
+
+
+def test_muon_newton_schulz_is_torchs_in_float64():
+    """Our Newton-Schulz equals torch's own function on 1 x 2 float64 matrices (its bfloat16
+    cast patched to a float64 copy), from tiny (below eps) to large momenta."""
+    from torch.optim import _muon
+
+    from optimizers._muon import NS_COEFFICIENTS, newton_schulz
+    from tools.reference_optimizers import _float64_newton_schulz
+
+    rng = np.random.default_rng(3)
+    for scale in (1e-12, 1e-8, 1e-7, 1e-3, 1.0, 1e8):
+        for steps in (0, 1, 5, 9):
+            m = scale * rng.normal(size=2)
+            with _float64_newton_schulz(torch):
+                theirs = _muon._zeropower_via_newtonschulz(
+                    torch.tensor(m[None, :]), NS_COEFFICIENTS, steps, 1e-7
+                )
+            assert theirs.dtype == torch.float64
+            ours = newton_schulz(m, 1, NS_COEFFICIENTS, steps, 1e-7)
+            assert_allclose(ours, theirs.numpy()[0], rtol=1e-13, atol=0)
