@@ -1,9 +1,12 @@
-"""Gradient-descent optimizers in pure NumPy, with torch.optim's names and semantics.
+"""Gradient-descent optimizers in pure NumPy, with their references' names and semantics.
 
 An optimizer is a pair of pure functions, ``init(params) -> state`` and
 ``update(grads, state, params, lr_scale=1.0, hess=None) -> (new_params, new_state)``
-(optax style), made by `make` with torch.optim's hyperparameter names, defaults, validation
-messages and update rules. Parameters may have any shape; numeric hyperparameters may be
+(optax style), made by `make` with the reference's hyperparameter names, defaults, validation
+messages and update rules: torch.optim for most, and for the newer ones lion-pytorch (Lion),
+schedulefree (Schedule-Free SGD and AdamW), prodigyopt (Prodigy) and pytorch-optimizer
+(AdEMAMix, ADOPT); torch.optim for Muon, Adafactor and Rprop. `PER_POINT` names those that
+treat the last axis of the parameters as one parameter tensor. Parameters may have any shape; numeric hyperparameters may be
 arrays that index a batch of runs along the leading axes of the parameters.
 
 `SECOND_ORDER` adds Newton's method, saddle-free Newton and L-BFGS (also made by `make`);

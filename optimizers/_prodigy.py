@@ -33,6 +33,11 @@ def _per_point(x: Any, shape: tuple[int, ...], nd: int) -> Any:
     return float(x) if x.ndim == 0 else np.array(x)
 
 
+def _select(condition: Any, then: Any, otherwise: Any) -> Any:
+    """``np.where(condition, then, otherwise)``, skipped in the usual case (all true)."""
+    return then if np.all(condition) else np.where(condition, then, otherwise)
+
+
 class ProdigyState(NamedTuple):
     """State of `prodigy`. Per point (shaped like the batch): the reference's group values
     ``k`` (steps actually taken), ``d`` (the distance estimate, the learning rate's scale),
@@ -230,12 +235,12 @@ def prodigy(
         active = lr_t > 0.0  # the reference skips every update at lr 0
         ratio = d / align(d0, nd)
         dot = expand(vector_sum(g * (state.p0 - params), nd), nd)
-        delta = np.where(active, ratio * dlr * dot, 0.0)
-        m = np.where(active, state.exp_avg * beta1 + g * (d * (1 - beta1)), state.exp_avg)
-        v = np.where(
+        delta = _select(active, ratio * dlr * dot, 0.0)
+        m = _select(active, state.exp_avg * beta1 + g * (d * (1 - beta1)), state.exp_avg)
+        v = _select(
             active, state.exp_avg_sq * beta2 + (g * g) * (d * d * (1 - beta2)), state.exp_avg_sq
         )
-        s = np.where(active, state.s * beta3 + g * (ratio * (d if safeguard else dlr)), state.s)
+        s = _select(active, state.s * beta3 + g * (ratio * (d if safeguard else dlr)), state.s)
         d_denom = expand(vector_sum(np.abs(s), nd), nd)
         moved = active & (d_denom != 0)  # the reference returns early otherwise
         numerator = expand(state.d_numerator, nd) * beta3 + delta
@@ -248,10 +253,10 @@ def prodigy(
         p = params
         if use_wd and decouple:
             p = p + p * (-align(weight_decay, nd) * dlr)
-        new = np.where(moved, p + (m / denom) * (-dlr), params)
+        new = _select(moved, p + (m / denom) * (-dlr), params)
 
         def keep(after: Any, before: Any) -> Any:
-            return _per_point(np.where(moved, after, expand(before, nd)), shape, nd)
+            return _per_point(_select(moved, after, expand(before, nd)), shape, nd)
 
         new_state = ProdigyState(
             state.t + 1,
