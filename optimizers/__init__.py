@@ -6,8 +6,9 @@ An optimizer is a pair of pure functions, ``init(params) -> state`` and
 messages and update rules: torch.optim for most, and for the newer ones lion-pytorch (Lion),
 schedulefree (Schedule-Free SGD and AdamW), prodigyopt (Prodigy) and pytorch-optimizer
 (AdEMAMix, ADOPT); torch.optim for Muon, Adafactor and Rprop. `PER_POINT` names those that
-treat the last axis of the parameters as one parameter tensor. Parameters may have any shape; numeric hyperparameters may be
-arrays that index a batch of runs along the leading axes of the parameters.
+treat the last axis of the parameters as one parameter tensor. Parameters may have any
+shape; numeric hyperparameters may be arrays that index a batch of runs along the leading
+axes of the parameters.
 
 `SECOND_ORDER` adds Newton's method, saddle-free Newton and L-BFGS (also made by `make`);
 those in `NEEDS_HESSIAN` need ``hess_fn`` in `run`.
