@@ -15,8 +15,8 @@ import pytest
 
 from optimizers import make, make_schedule, run
 from surfaces import SURFACES
-from tests.optimizer_table import TABLE
-from tools.make_goldens import FIXTURE, load, our_hparams, reference_divergence, specs
+from tests.optimizer_table import TABLE, make_kwargs
+from tools.make_goldens import FIXTURE, load, reference_divergence, specs
 
 HEADER, PATHS = load(FIXTURE)
 GOLDENS = HEADER["goldens"]
@@ -45,7 +45,7 @@ def test_run_matches_the_golden_trajectory(index):
     kind, kwargs = golden["schedule"]
     starts = np.array(golden["starts"])
     traj = run(
-        make(name, **our_hparams(name, golden["hparams"], golden["surface"])),
+        make(name, **make_kwargs(name, golden["hparams"], golden["surface"])),
         surface.grad,
         starts,
         golden["steps"],

@@ -19,12 +19,11 @@ from numpy.testing import assert_allclose
 from harness.require import import_torch
 from optimizers import OPTIMIZERS, defaults, make, make_schedule, run
 from surfaces import SURFACES
-from tests.optimizer_table import TABLE, ReferenceClass
+from tests.optimizer_table import TABLE, ReferenceClass, make_kwargs
 from tools.make_goldens import (
     FIXTURE,
     generate,
     load,
-    our_hparams,
     reference_divergence,
     reference_path,
     specs,
@@ -59,7 +58,7 @@ def test_trajectory_matches_the_live_reference(index, regenerated):
     expected = regenerated[1][index]
     kind, kwargs = spec.schedule
     traj = run(
-        make(spec.name, **our_hparams(spec.name, spec.hparams, spec.surface)),
+        make(spec.name, **make_kwargs(spec.name, spec.hparams, spec.surface)),
         SURFACES[spec.surface].grad,
         np.array(spec.starts),
         spec.steps,
@@ -199,7 +198,7 @@ def test_muon_against_torch_as_shipped_differs_by_bfloat16_rounding_only():
 
     worst = 0.0
     for case in TABLE["muon"].reference.cases:
-        hparams = dict(make("muon", **our_hparams("muon", case, "rosenbrock")).hparams)
+        hparams = dict(make("muon", **make_kwargs("muon", case, "rosenbrock")).hparams)
         for start in ([-1.2, 1.0], [0.5, -0.8]):
             p = torch.tensor(start, dtype=torch.float64, requires_grad=True)
             opt = muon_matrix(torch.optim.Muon, [p], hparams, exact=False)

@@ -34,10 +34,10 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:  # run as a script: import the project from the checkout
     sys.path.insert(0, str(ROOT))
 
-from optimizers import defaults, make  # noqa: E402
+from optimizers import make  # noqa: E402
 from optimizers.run import DIVERGENCE_BOUND  # noqa: E402
 from surfaces import SURFACES  # noqa: E402
-from tests.optimizer_table import TABLE  # noqa: E402
+from tests.optimizer_table import TABLE, make_kwargs  # noqa: E402
 
 FIXTURE = ROOT / "tests" / "fixtures" / "goldens.npz"
 
@@ -111,18 +111,6 @@ def specs() -> Iterator[Spec]:
                         yield Spec(name, case, surface, schedule, ref.steps)
 
 
-def our_hparams(name: str, case: Mapping[str, Any], surface: str) -> dict[str, Any]:
-    """``make``'s keyword arguments for a case: lists become tuples (``betas``), and an
-    optimizer that takes ``value_fn``/``grad_fn`` (L-BFGS's line search) gets the surface's."""
-    hp = {k: tuple(v) if isinstance(v, list) else v for k, v in case.items()}
-    accepted = defaults(name)
-    s = SURFACES[surface]
-    for key, fn in (("value_fn", s.value), ("grad_fn", s.grad)):
-        if key in accepted:
-            hp[key] = fn
-    return hp
-
-
 def _torch_scheduler(opt: Any, kind: str, kw: Mapping[str, Any], steps: int) -> Any:
     """torch's LR scheduler for our schedule ``kind`` (our ``eta_min`` is a fraction of lr)."""
     from torch.optim import lr_scheduler
@@ -162,7 +150,7 @@ def reference_path(
     if reference is None:
         raise ValueError(f"optimizer {name!r} has no reference in the table")
     s = SURFACES[surface]
-    hparams = dict(make(name, **our_hparams(name, case, surface)).hparams)
+    hparams = dict(make(name, **make_kwargs(name, case, surface)).hparams)
     old = torch.get_default_dtype()
     torch.set_default_dtype(torch.float64)  # torch keeps step and NAdam's mu_product in it
     try:
