@@ -18,7 +18,7 @@ import optimizers
 import viz
 from analysis import race, stops
 from analysis.race import RaceEntry, race_batched
-from analysis.scene import MOMENTUM_DRIVEN, Scene
+from analysis.scene import KEEPS_OWN_LR, MOMENTUM_DRIVEN, Scene
 
 GRID_RESOLUTION = 80
 
@@ -92,7 +92,7 @@ def axis_stops(scene: Scene, axis: str) -> tuple[float, ...]:
 
 def _follows_the_slider(scene: Scene, name: str) -> bool:
     """Whether optimizer ``name`` runs at the lr slider's value in ``scene``."""
-    return name not in optimizers.SECOND_ORDER and not any(
+    return name not in optimizers.SECOND_ORDER and name not in KEEPS_OWN_LR and not any(
         opt == name and param == "lr" for opt, param, _ in scene.overrides)
 
 
