@@ -8,6 +8,7 @@ bounded (``max_entries``) so that a server with many students does not grow with
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Sequence
 from dataclasses import replace
 
@@ -21,6 +22,7 @@ from analysis.race import RaceEntry, race_batched
 from analysis.scene import KEEPS_OWN_LR, MOMENTUM_DRIVEN, Scene
 
 GRID_RESOLUTION = 80
+_LOG = logging.getLogger(__name__)
 
 
 def grid(scene: Scene, resolution: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -122,8 +124,13 @@ def panel_axes_json(scene: Scene) -> str:
         held = not scene.noise and axis_moves(scene, axis)
         if held and shown is None:
             shown = dict(zip(scene.optimizers, race_entries(scene), strict=True))
-        text = _axis_json(along(scene, axis), axis, axis_stops(scene, axis),
-                          shown) if held else None
+        try:
+            text = _axis_json(along(scene, axis), axis, axis_stops(scene, axis),
+                              shown) if held else None
+        except (ValueError, TypeError, ArithmeticError, np.linalg.LinAlgError) as err:
+            # An axis only saves the rerun's wait: without it the slider still works.
+            _LOG.warning("no %s axis for %s: %r", axis, scene, err)
+            text = None
         parts.append(f'"{axis}":{text or "null"}')
     return "{" + ",".join(parts) + "}"
 
