@@ -471,12 +471,12 @@ def race_figure(
         margin={"l": 55, "r": 10, "t": 50,
                 "b": BOTTOM_MARGIN if with_frames else panel_margin(font_size)},
     )
-    layout["annotations"] = [{
+    layout["annotations"] = [attribution_annotation(attribution, font_size)] if attribution \
+        else []
+    layout["annotations"].append({
         "text": "f − min f" if log else "f", "xref": "x2 domain", "yref": "y2 domain",
         "x": 0.98, "y": 0.98, "xanchor": "right", "yanchor": "top", "showarrow": False,
-        "font": {"size": font_size - 1, "color": "#555"}}]
-    if attribution:
-        layout["annotations"].append(attribution_annotation(attribution, font_size))
+        "font": {"size": font_size - 1, "color": "#555"}})
     spec: Spec = {"data": data, "layout": layout}
     if entries and steps > 0:
         shown = frame_steps(steps, max_frames)
