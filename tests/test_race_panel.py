@@ -107,3 +107,27 @@ def test_a_forged_release_changes_nothing_it_should_not(monkeypatch):
     state[race_page.PANEL_KEY] = {"settings": {"schedule": "cosine", "decay": 0.95}}
     race_page._on_settings()
     assert state["schedule"] == "cosine" and "decay_cosine" not in state  # keeps its own
+
+
+def test_the_other_views_have_the_mission_sliders_in_the_sidebar():
+    """Without the race panel (3D, sweep, ...) the sidebar shows the lr, momentum and decay
+    sliders, on the panel's stops; what they set is still there back in the race view."""
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    at.query_params["view"] = "3d"
+    at.query_params["sch"] = "exponential"
+    at.query_params["dec"] = "0.99"
+    at.run()
+    assert not at.exception
+    at.select_slider(key="w_lr").set_value(0.0025).run()
+    at.select_slider(key="w_momentum").set_value(0.99).run()
+    at.select_slider(key="w_decay_exponential").set_value(0.95).run()
+    assert not at.exception
+    assert (at.session_state["lr"], at.session_state["momentum"]) == (0.0025, 0.99)
+    at.segmented_control(key="view").set_value("race").run()
+    assert not at.exception
+    (panel,) = at.get("bidi_component")
+    values = json.loads(panel.proto.json)["values"]
+    assert values == {"lr": 0.0025, "momentum": 0.99, "schedule": "exponential",
+                      "decay": 0.95}
