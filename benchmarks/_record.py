@@ -43,8 +43,9 @@ THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"
 
 def _git(*args: str) -> str:
     try:
-        out = subprocess.run(["git", *args], cwd=ROOT, capture_output=True, text=True,
-                             check=True, timeout=30)
+        out = subprocess.run(
+            ["git", *args], cwd=ROOT, capture_output=True, text=True, check=True, timeout=30
+        )
     except (OSError, subprocess.SubprocessError):
         return ""
     return out.stdout.strip()
@@ -73,9 +74,11 @@ def machine() -> str:
     usable = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else "?"
     mem = _proc_field("/proc/meminfo", "MemTotal")
     ram = f"{int(mem.split()[0]) / 2**20:.1f} GiB" if mem[:1].isdigit() else mem
-    return (f"nproc {usable} (of {os.cpu_count()} online), "
-            f"{_proc_field('/proc/cpuinfo', 'model name')}, RAM {ram}, "
-            f"load average {os.getloadavg()[0]:.2f}")
+    return (
+        f"nproc {usable} (of {os.cpu_count()} online), "
+        f"{_proc_field('/proc/cpuinfo', 'model name')}, RAM {ram}, "
+        f"load average {os.getloadavg()[0]:.2f}"
+    )
 
 
 def _version(package: str) -> str:
@@ -87,8 +90,10 @@ def _version(package: str) -> str:
 
 def versions() -> str:
     """Python and the packages whose speed the figures depend on (read, not imported)."""
-    return (f"Python {platform.python_version()}, numpy {_version('numpy')}, "
-            f"torch {_version('torch')}, streamlit {_version('streamlit')}")
+    return (
+        f"Python {platform.python_version()}, numpy {_version('numpy')}, "
+        f"torch {_version('torch')}, streamlit {_version('streamlit')}"
+    )
 
 
 def threads() -> str:
@@ -99,11 +104,16 @@ def threads() -> str:
     except ImportError:
         parts.append("threadpoolctl not installed")
     else:
-        parts += [f"{p.get('internal_api')} {p.get('num_threads')} threads"
-                  for p in threadpool_info()] or ["no BLAS/OpenMP pool loaded"]
+        parts += [
+            f"{p.get('internal_api')} {p.get('num_threads')} threads" for p in threadpool_info()
+        ] or ["no BLAS/OpenMP pool loaded"]
     torch = sys.modules.get("torch")
-    parts.append(f"torch.get_num_threads() {torch.get_num_threads()} (default; the benchmark "
-                 "may set its own)" if torch else "torch not imported")
+    parts.append(
+        f"torch.get_num_threads() {torch.get_num_threads()} (default; the benchmark "
+        "may set its own)"
+        if torch
+        else "torch not imported"
+    )
     env = ", ".join(f"{v}={os.environ[v]}" for v in THREAD_VARIABLES if v in os.environ)
     parts.append(env or f"{'/'.join(THREAD_VARIABLES)} unset")
     return "; ".join(parts)
@@ -111,8 +121,14 @@ def threads() -> str:
 
 def header(command: Sequence[str], started: dt.datetime, child: bool = False) -> str:
     """The header of a record: how to reproduce the numbers below it."""
-    pools = ("measured in a child process: " + ", ".join(
-        f"{v}={os.environ.get(v, 'unset')}" for v in THREAD_VARIABLES)) if child else threads()
+    pools = (
+        (
+            "measured in a child process: "
+            + ", ".join(f"{v}={os.environ.get(v, 'unset')}" for v in THREAD_VARIABLES)
+        )
+        if child
+        else threads()
+    )
     lines = [
         f"command:  {shlex.join(command)}",
         f"commit:   {commit()}",
@@ -154,8 +170,9 @@ def _command() -> list[str]:
 
 
 @contextlib.contextmanager
-def recorded(name: str, command: Sequence[str] | None = None,
-             child: bool = False) -> Iterator[None]:
+def recorded(
+    name: str, command: Sequence[str] | None = None, child: bool = False
+) -> Iterator[None]:
     """Tee stdout; on success write it to ``docs/bench/<name>.txt`` below :func:`header`."""
     started = dt.datetime.now(dt.UTC)
     tee = _Tee(sys.stdout)
@@ -167,8 +184,9 @@ def recorded(name: str, command: Sequence[str] | None = None,
     path.parent.mkdir(parents=True, exist_ok=True)
     text = header(command or _command(), started, child) + tee.copy.getvalue()
     path.write_text(text)
-    print(f"(recorded in {path.relative_to(ROOT) if ROOT in path.parents else path})",
-          file=sys.stderr)
+    print(
+        f"(recorded in {path.relative_to(ROOT) if ROOT in path.parents else path})", file=sys.stderr
+    )
 
 
 def run_recorded(name: str, command: Sequence[str]) -> int:
@@ -182,8 +200,9 @@ def run_recorded(name: str, command: Sequence[str]) -> int:
             if proc.wait():
                 raise subprocess.CalledProcessError(proc.returncode, command)
     except subprocess.CalledProcessError as err:
-        print(f"{shlex.join(command)} failed (exit {err.returncode}): not recorded",
-              file=sys.stderr)
+        print(
+            f"{shlex.join(command)} failed (exit {err.returncode}): not recorded", file=sys.stderr
+        )
         return err.returncode or 1
     return 0
 

@@ -72,11 +72,17 @@ class Lab(NamedTuple):
         """Half the valley's MSE: at or above it a run is "in the valley or worse"."""
         return self.ref.valley / 2
 
-    def compare(self, configs: Sequence[GridConfig], steps: int = STEPS,
-                seeds: Sequence[int] | None = None) -> Comparison:
-        return netlab.run_comparison(self.data, netlab.grid_seeds(RUNS) if seeds is None
-                                     else seeds, steps=steps, threshold=self.ref.threshold,
-                                     stuck_level=self.stuck_level, configs=configs)
+    def compare(
+        self, configs: Sequence[GridConfig], steps: int = STEPS, seeds: Sequence[int] | None = None
+    ) -> Comparison:
+        return netlab.run_comparison(
+            self.data,
+            netlab.grid_seeds(RUNS) if seeds is None else seeds,
+            steps=steps,
+            threshold=self.ref.threshold,
+            stuck_level=self.stuck_level,
+            configs=configs,
+        )
 
 
 def make_lab() -> Lab:
@@ -111,8 +117,10 @@ def steps_versus(row: ComparisonRow, base: ComparisonRow) -> str:
     a, b = row.steps_to_threshold[both], base.steps_to_threshold[both]
     faster, slower = int(np.sum(a < b)), int(np.sum(a > b))
     ratio = statistics.median((a / b).tolist())
-    return (f"{ratio:.2f} over {int(both.sum())} ({faster}/{slower}, "
-            f"p={netlab.sign_test(faster, slower):.2g})")
+    return (
+        f"{ratio:.2f} over {int(both.sum())} ({faster}/{slower}, "
+        f"p={netlab.sign_test(faster, slower):.2g})"
+    )
 
 
 # -- the sections ---------------------------------------------------------------------------
@@ -120,13 +128,19 @@ def steps_versus(row: ComparisonRow, base: ComparisonRow) -> str:
 
 def references_table(lab: Lab) -> str:
     ref = lab.ref
-    rows = [("constant (every unit dead) = var(y)", ref.constant), ("ramp (1 unit)", ref.ramp),
-            ("valley (2 opposite units)", ref.valley),
-            ("hexagonal pyramid (3 units)", ref.pyramid)]
-    return table(("reference shape (on this data)", "MSE", "× pyramid"),
-                 [(name, f"{v:.2e}", f"{v / ref.pyramid:.0f}") for name, v in rows]) + (
+    rows = [
+        ("constant (every unit dead) = var(y)", ref.constant),
+        ("ramp (1 unit)", ref.ramp),
+        ("valley (2 opposite units)", ref.valley),
+        ("hexagonal pyramid (3 units)", ref.pyramid),
+    ]
+    return table(
+        ("reference shape (on this data)", "MSE", "× pyramid"),
+        [(name, f"{v:.2e}", f"{v / ref.pyramid:.0f}") for name, v in rows],
+    ) + (
         f"\n\nSuccess threshold = {netlab.PYRAMID_FACTOR:g} × pyramid = {ref.threshold:.3g}; "
-        f"escaping the valley = final MSE < valley / 2 = {lab.stuck_level:.3g}.")
+        f"escaping the valley = final MSE < valley / 2 = {lab.stuck_level:.3g}."
+    )
 
 
 class Cluster(NamedTuple):
@@ -136,8 +150,10 @@ class Cluster(NamedTuple):
 
 CLUSTERS = (
     Cluster("hexagonal pyramid", lambda f, r: f <= r.threshold),
-    Cluster('"wedge with a cut": all 3 units alive, one line cuts a corner off a 2-unit wedge',
-            lambda f, r: (f > r.threshold) & (f < r.valley / 2)),
+    Cluster(
+        '"wedge with a cut": all 3 units alive, one line cuts a corner off a 2-unit wedge',
+        lambda f, r: (f > r.threshold) & (f < r.valley / 2),
+    ),
     Cluster("valley", lambda f, r: (f >= r.valley / 2) & (f < (r.valley + r.ramp) / 2)),
     Cluster("a ramp, or every unit dead", lambda f, r: f >= (r.valley + r.ramp) / 2),
 )
@@ -146,42 +162,77 @@ success threshold, half the valley's MSE, and halfway between the valley's and t
 
 
 def clusters_table(lab: Lab) -> str:
-    res = netlab.train_config(lab.data, CLUSTER_SEEDS, "relu", 3, "adam", {"lr": CLUSTER_LR},
-                              steps=CLUSTER_STEPS, threshold=lab.ref.threshold,
-                              record_every=CLUSTER_STEPS)
+    res = netlab.train_config(
+        lab.data,
+        CLUSTER_SEEDS,
+        "relu",
+        3,
+        "adam",
+        {"lr": CLUSTER_LR},
+        steps=CLUSTER_STEPS,
+        threshold=lab.ref.threshold,
+        record_every=CLUSTER_STEPS,
+    )
     final, pyr, n = res.final_loss, lab.ref.pyramid, len(CLUSTER_SEEDS)
     rows = []
     for cluster in CLUSTERS:
         f = final[cluster.member(final, lab.ref)]
-        span = (f"{f.min():.1e} - {f.max():.1e}", f"{f.min() / pyr:.3g} - {f.max() / pyr:.3g}"
-                ) if f.size else ("-", "-")
+        span = (
+            (f"{f.min():.1e} - {f.max():.1e}", f"{f.min() / pyr:.3g} - {f.max() / pyr:.3g}")
+            if f.size
+            else ("-", "-")
+        )
         rows.append((cluster.name, f"{f.size} ({f.size / n:.0%})", *span))
     best = float(final.min())
-    return (f"2-3-1 ReLU, seeds {CLUSTER_SEEDS.start}-{CLUSTER_SEEDS.stop - 1}, "
-            f"{CLUSTER_STEPS} Adam steps (lr {CLUSTER_LR:g})\n\n"
-            + table(("cluster", "runs", "final MSE", "× pyramid"), rows)
-            + f"\n\nBest run: {best:.3g} ({1 - best / pyr:.0%} below the symmetric pyramid fit "
-              f"{pyr:.3g}).")
+    return (
+        f"2-3-1 ReLU, seeds {CLUSTER_SEEDS.start}-{CLUSTER_SEEDS.stop - 1}, "
+        f"{CLUSTER_STEPS} Adam steps (lr {CLUSTER_LR:g})\n\n"
+        + table(("cluster", "runs", "final MSE", "× pyramid"), rows)
+        + f"\n\nBest run: {best:.3g} ({1 - best / pyr:.0%} below the symmetric pyramid fit "
+        f"{pyr:.3g})."
+    )
 
 
 def grid_table(cmp: Comparison) -> str:
-    head = ("activation", "H", "optimizer", "lr", "reach threshold", "95% CI",
-            "valley or worse", "median final MSE", "median steps to threshold", "mean dead",
-            "mean merged", "wall s")
+    head = (
+        "activation",
+        "H",
+        "optimizer",
+        "lr",
+        "reach threshold",
+        "95% CI",
+        "valley or worse",
+        "median final MSE",
+        "median steps to threshold",
+        "mean dead",
+        "mean merged",
+        "wall s",
+    )
     rows = []
     for r in cmp.rows:
         lo, hi = netlab.wilson_interval(r.successes, r.runs)
-        rows.append((r.activation, r.hidden, r.optimizer, dict(r.hparams)["lr"],
-                     f"{r.successes}/{r.runs}", f"{lo:.2f}-{hi:.2f}",
-                     f"{np.mean(r.final_loss >= cmp.stuck_level):.0%}",
-                     f"{np.median(r.final_loss):.2e}", median_steps(r),
-                     f"{r.dead_units.mean():.2f}", f"{r.merged_units.mean():.2f}",
-                     f"{r.seconds:.1f}"))
+        rows.append(
+            (
+                r.activation,
+                r.hidden,
+                r.optimizer,
+                dict(r.hparams)["lr"],
+                f"{r.successes}/{r.runs}",
+                f"{lo:.2f}-{hi:.2f}",
+                f"{np.mean(r.final_loss >= cmp.stuck_level):.0%}",
+                f"{np.median(r.final_loss):.2e}",
+                median_steps(r),
+                f"{r.dead_units.mean():.2f}",
+                f"{r.merged_units.mean():.2f}",
+                f"{r.seconds:.1f}",
+            )
+        )
     return table(head, rows)
 
 
-def same_lr_rows(cmp: Comparison, key: Callable[[ComparisonRow], tuple[object, ...]]
-                 ) -> list[tuple[object, ...]]:
+def same_lr_rows(
+    cmp: Comparison, key: Callable[[ComparisonRow], tuple[object, ...]]
+) -> list[tuple[object, ...]]:
     """One row per configuration, compared with the ReLU row of the same ``key``."""
     bases = {key(r): r for r in cmp.rows if r.activation == "relu"}
     rows = []
@@ -189,34 +240,56 @@ def same_lr_rows(cmp: Comparison, key: Callable[[ComparisonRow], tuple[object, .
         base = bases[key(r)]
         is_base = r is base
         escaped = int(np.sum(r.final_loss < cmp.stuck_level))
-        rows.append((*key(r), r.activation, f"{r.successes}/{r.runs}",
-                     "-" if is_base else versus(r, base), f"{escaped}/{r.runs}",
-                     median_steps(r), "-" if is_base else steps_versus(r, base)))
+        rows.append(
+            (
+                *key(r),
+                r.activation,
+                f"{r.successes}/{r.runs}",
+                "-" if is_base else versus(r, base),
+                f"{escaped}/{r.runs}",
+                median_steps(r),
+                "-" if is_base else steps_versus(r, base),
+            )
+        )
     return rows
 
 
-SAME_LR_TAIL = ("activation", "reach threshold", "vs relu", "escape valley", "median steps",
-                "steps vs relu")
+SAME_LR_TAIL = (
+    "activation",
+    "reach threshold",
+    "vs relu",
+    "escape valley",
+    "median steps",
+    "steps vs relu",
+)
 
 
 def same_lr_adam_table(lab: Lab) -> str:
-    configs = [GridConfig(a, 3, "adam", (("lr", lr),))
-               for lr in SAME_LR_ADAM for a in SAME_LR_ADAM_ACTIVATIONS]
+    configs = [
+        GridConfig(a, 3, "adam", (("lr", lr),))
+        for lr in SAME_LR_ADAM
+        for a in SAME_LR_ADAM_ACTIVATIONS
+    ]
     cmp = lab.compare(configs)
     rows = same_lr_rows(cmp, lambda r: (dict(r.hparams)["lr"],))
     return table(("Adam lr", *SAME_LR_TAIL), rows)
 
 
 def same_lr_sgd_table(lab: Lab) -> str:
-    configs = [GridConfig(a, h, "sgd", (("lr", SAME_LR_SGD),))
-               for h in netlab.GRID_HIDDEN for a in netlab.GRID_ACTIVATIONS]
+    configs = [
+        GridConfig(a, h, "sgd", (("lr", SAME_LR_SGD),))
+        for h in netlab.GRID_HIDDEN
+        for a in netlab.GRID_ACTIVATIONS
+    ]
     cmp = lab.compare(configs)
-    return f"SGD at lr {SAME_LR_SGD:g}\n\n" + table(("H", *SAME_LR_TAIL),
-                                                    same_lr_rows(cmp, lambda r: (r.hidden,)))
+    return f"SGD at lr {SAME_LR_SGD:g}\n\n" + table(
+        ("H", *SAME_LR_TAIL), same_lr_rows(cmp, lambda r: (r.hidden,))
+    )
 
 
-def near_parallel(params: npt.NDArray[np.float64], live: npt.NDArray[np.bool_]
-                  ) -> npt.NDArray[np.bool_]:
+def near_parallel(
+    params: npt.NDArray[np.float64], live: npt.NDArray[np.bool_]
+) -> npt.NDArray[np.bool_]:
     """Per run: two live units whose weight vectors are within `PARALLEL_DEGREES`."""
     W1, _, _, _ = netlab.unpack(params)
     u = W1 / np.maximum(np.linalg.norm(W1, axis=-1, keepdims=True), 1e-300)
@@ -229,10 +302,20 @@ def near_parallel(params: npt.NDArray[np.float64], live: npt.NDArray[np.bool_]
 
 def stuck_breakdown(lab: Lab) -> str:
     """What the 2-3-1 ReLU runs of the grid (both optimizers) look like at the end."""
-    results = [netlab.train_config(lab.data, netlab.grid_seeds(RUNS), "relu", 3, opt,
-                                   {"lr": netlab.GRID_LR[("relu", opt)]}, steps=STEPS,
-                                   threshold=lab.ref.threshold, record_every=STEPS)
-               for opt in netlab.GRID_OPTIMIZERS]
+    results = [
+        netlab.train_config(
+            lab.data,
+            netlab.grid_seeds(RUNS),
+            "relu",
+            3,
+            opt,
+            {"lr": netlab.GRID_LR[("relu", opt)]},
+            steps=STEPS,
+            threshold=lab.ref.threshold,
+            record_every=STEPS,
+        )
+        for opt in netlab.GRID_OPTIMIZERS
+    ]
     final = np.concatenate([r.final_loss for r in results])
     dead = np.concatenate([r.dead for r in results])
     merged = np.concatenate([r.merged for r in results])
@@ -244,23 +327,24 @@ def stuck_breakdown(lab: Lab) -> str:
     between = miss & clean & (final < lab.stuck_level)
     valley = miss & clean & (final >= lab.stuck_level)
     parallel = valley & near_parallel(params, ~dead)
-    rng = (f"{final[between].min():.1e} - {final[between].max():.1e}" if between.any()
-           else "-")
+    rng = f"{final[between].min():.1e} - {final[between].max():.1e}" if between.any() else "-"
     runs = final.size
-    return "\n".join([
-        f"2-3-1 ReLU, {' and '.join(netlab.GRID_OPTIMIZERS)} at the grid's lrs, "
-        f"{runs} runs, {STEPS} steps",
-        f"- runs that succeed with 3 live, distinct units: {int((ok & clean).sum())}/"
-        f"{int(ok.sum())}",
-        f"- runs that miss the threshold: {int(miss.sum())}; with a dead or merged unit: "
-        f"{int(broken.sum())} ({broken.sum() / max(1, miss.sum()):.0%}); with a dead unit: "
-        f"{int((miss & dead.any(-1)).sum())}",
-        f"- misses with no dead and no merged unit: {int((miss & clean).sum())}",
-        f"  - between the threshold and the valley, all 3 alive: {int(between.sum())} "
-        f"(final MSE {rng})",
-        f"  - in the valley, all alive: {int(valley.sum())}; of them with two units' weight "
-        f"vectors within {PARALLEL_DEGREES:g} degrees: {int(parallel.sum())}",
-    ])
+    return "\n".join(
+        [
+            f"2-3-1 ReLU, {' and '.join(netlab.GRID_OPTIMIZERS)} at the grid's lrs, "
+            f"{runs} runs, {STEPS} steps",
+            f"- runs that succeed with 3 live, distinct units: {int((ok & clean).sum())}/"
+            f"{int(ok.sum())}",
+            f"- runs that miss the threshold: {int(miss.sum())}; with a dead or merged unit: "
+            f"{int(broken.sum())} ({broken.sum() / max(1, miss.sum()):.0%}); with a dead unit: "
+            f"{int((miss & dead.any(-1)).sum())}",
+            f"- misses with no dead and no merged unit: {int((miss & clean).sum())}",
+            f"  - between the threshold and the valley, all 3 alive: {int(between.sum())} "
+            f"(final MSE {rng})",
+            f"  - in the valley, all alive: {int(valley.sum())}; of them with two units' weight "
+            f"vectors within {PARALLEL_DEGREES:g} degrees: {int(parallel.sum())}",
+        ]
+    )
 
 
 def steps_5000_table(lab: Lab, short: Comparison) -> str:
@@ -268,13 +352,26 @@ def steps_5000_table(lab: Lab, short: Comparison) -> str:
     rows = []
     for a, b in zip(short.rows, long.rows, strict=True):
         label = f"{a.activation} H={a.hidden} {a.optimizer} (lr {dict(a.hparams)['lr']:g})"
-        rows.append((label, f"{a.successes}/{a.runs}", f"{b.successes}/{b.runs}",
-                     f"{np.mean(a.final_loss >= short.stuck_level):.0%}",
-                     f"{np.mean(b.final_loss >= long.stuck_level):.0%}",
-                     f"{np.median(a.final_loss):.2e}", f"{np.median(b.final_loss):.2e}"))
-    head = ("configuration", f"reach threshold, {STEPS} steps", f"{LONG_STEPS} steps",
-            f"valley or worse, {STEPS}", f"{LONG_STEPS}", f"median final MSE, {STEPS}",
-            f"{LONG_STEPS}")
+        rows.append(
+            (
+                label,
+                f"{a.successes}/{a.runs}",
+                f"{b.successes}/{b.runs}",
+                f"{np.mean(a.final_loss >= short.stuck_level):.0%}",
+                f"{np.mean(b.final_loss >= long.stuck_level):.0%}",
+                f"{np.median(a.final_loss):.2e}",
+                f"{np.median(b.final_loss):.2e}",
+            )
+        )
+    head = (
+        "configuration",
+        f"reach threshold, {STEPS} steps",
+        f"{LONG_STEPS} steps",
+        f"valley or worse, {STEPS}",
+        f"{LONG_STEPS}",
+        f"median final MSE, {STEPS}",
+        f"{LONG_STEPS}",
+    )
     return table(head, rows)
 
 
@@ -282,17 +379,22 @@ def lr_sweep_table(lab: Lab) -> str:
     """The appendix: successes at H = 3 and H = 8 for each lr tried, on seeds 0-63."""
     rows = []
     for (act, opt), lrs in SWEEP_LR.items():
-        cmp = lab.compare([GridConfig(act, h, opt, (("lr", lr),))
-                           for lr in lrs for h in netlab.GRID_HIDDEN], seeds=range(RUNS))
-        cells = [f"{lr:g}: {cmp.rows[2 * i].successes} + {cmp.rows[2 * i + 1].successes}"
-                 for i, lr in enumerate(lrs)]
+        cmp = lab.compare(
+            [GridConfig(act, h, opt, (("lr", lr),)) for lr in lrs for h in netlab.GRID_HIDDEN],
+            seeds=range(RUNS),
+        )
+        cells = [
+            f"{lr:g}: {cmp.rows[2 * i].successes} + {cmp.rows[2 * i + 1].successes}"
+            for i, lr in enumerate(lrs)
+        ]
         rows.append((act, opt, "; ".join(cells), f"{netlab.GRID_LR[(act, opt)]:g}"))
-    return table(("activation", "optimizer", "lr: successes at H = 3 + at H = 8 (of 64 each)",
-                  "chosen"), rows)
+    return table(
+        ("activation", "optimizer", "lr: successes at H = 3 + at H = 8 (of 64 each)", "chosen"),
+        rows,
+    )
 
 
-SECTIONS = ("references", "clusters", "grid", "same-lr-adam", "same-lr-sgd", "stuck",
-            "steps-5000")
+SECTIONS = ("references", "clusters", "grid", "same-lr-adam", "same-lr-sgd", "stuck", "steps-5000")
 
 
 def section_text(section: str, lab: Lab, grid: Comparison | None) -> str:
@@ -311,8 +413,11 @@ def section_text(section: str, lab: Lab, grid: Comparison | None) -> str:
 
 def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--only", default=",".join(SECTIONS),
-                        help=f"comma-separated sections of: {', '.join(SECTIONS)}")
+    parser.add_argument(
+        "--only",
+        default=",".join(SECTIONS),
+        help=f"comma-separated sections of: {', '.join(SECTIONS)}",
+    )
     parser.add_argument("--appendix", action="store_true", help="also the lr sweep (long)")
     args = parser.parse_args(argv)
     chosen = args.only.split(",")
@@ -320,8 +425,10 @@ def main(argv: Sequence[str] | None = None) -> None:
     if unknown:
         parser.error(f"unknown sections {sorted(unknown)}; valid: {', '.join(SECTIONS)}")
     lab = make_lab()
-    print(f"Data: make_data(default_rng(0), {POINTS}); var(y) = {lab.ref.constant:.4f}; "
-          f"grid seeds {netlab.GRID_SEED_START}-{netlab.GRID_SEED_START + RUNS - 1}\n")
+    print(
+        f"Data: make_data(default_rng(0), {POINTS}); var(y) = {lab.ref.constant:.4f}; "
+        f"grid seeds {netlab.GRID_SEED_START}-{netlab.GRID_SEED_START + RUNS - 1}\n"
+    )
     needs_grid = {"grid", "steps-5000"} & set(chosen)
     grid = lab.compare(netlab.make_grid()) if needs_grid else None
     for section in (s for s in SECTIONS if s in chosen):
