@@ -7,7 +7,8 @@
 Sections, in the document's order: ``references`` (the reference shapes), ``clusters`` (2-3-1
 ReLU from 256 seeds, 10,000 Adam steps), ``grid`` (the comparison: 64 paired seeds, 2000
 steps, tuned learning rates), ``same-lr-adam`` and ``same-lr-sgd`` (learning rate held fixed),
-``stuck`` (what stuck ReLU runs look like), ``steps-5000`` (the grid at 5000 steps against
+``stuck`` (what stuck ReLU runs look like), ``claims`` (`netlab.evaluate_claims` on the grid,
+and where its verdicts differ at 5000 steps), ``steps-5000`` (the grid at 5000 steps against
 2000), and with ``--appendix`` the learning-rate sweep on the tuning seeds 0-63. The numbers
 are deterministic (same seeds, same data); only the grid's "wall s" column is a timing. The
 output is kept in ``docs/bench/netlab_tables.txt`` (``benchmarks/_record.py``).
@@ -16,6 +17,7 @@ output is kept in ``docs/bench/netlab_tables.txt`` (``benchmarks/_record.py``).
 from __future__ import annotations
 
 import argparse
+import functools
 import statistics
 import sys
 from collections.abc import Callable, Sequence
@@ -347,8 +349,7 @@ def stuck_breakdown(lab: Lab) -> str:
     )
 
 
-def steps_5000_table(lab: Lab, short: Comparison) -> str:
-    long = lab.compare(netlab.make_grid(), steps=LONG_STEPS)
+def steps_5000_table(short: Comparison, long: Comparison) -> str:
     rows = []
     for a, b in zip(short.rows, long.rows, strict=True):
         label = f"{a.activation} H={a.hidden} {a.optimizer} (lr {dict(a.hparams)['lr']:g})"
@@ -394,21 +395,57 @@ def lr_sweep_table(lab: Lab) -> str:
     )
 
 
-SECTIONS = ("references", "clusters", "grid", "same-lr-adam", "same-lr-sgd", "stuck", "steps-5000")
+SECTIONS = (
+    "references",
+    "clusters",
+    "grid",
+    "same-lr-adam",
+    "same-lr-sgd",
+    "stuck",
+    "claims",
+    "steps-5000",
+)
 
 
-def section_text(section: str, lab: Lab, grid: Comparison | None) -> str:
-    """The printed body of one section (``grid`` is the comparison, when a section needs it)."""
-    if section in ("grid", "steps-5000"):
-        assert grid is not None
-        return grid_table(grid) if section == "grid" else steps_5000_table(lab, grid)
+class Grids:
+    """The comparison grid at 2000 and at 5000 steps, each computed once, when first used."""
+
+    def __init__(self, lab: Lab) -> None:
+        self.lab = lab
+
+    @functools.cached_property
+    def short(self) -> Comparison:
+        return self.lab.compare(netlab.make_grid())
+
+    @functools.cached_property
+    def long(self) -> Comparison:
+        return self.lab.compare(netlab.make_grid(), steps=LONG_STEPS)
+
+
+def claims_text(grids: Grids) -> str:
+    """`netlab.evaluate_claims` on the grid (as the page shows it), and its verdicts at 5000
+    steps."""
+    lines = []
+    long = {c.claim: c.verdict for c in netlab.evaluate_claims(grids.long)}
+    for c in netlab.evaluate_claims(grids.short):
+        at_long = long.get(c.claim, "-")
+        change = "" if at_long == c.verdict else f" (at {LONG_STEPS} steps: {at_long})"
+        lines.append(f"- {c.source}: {c.claim} -> **{c.verdict}**{change}\n  {c.measurement}")
+    return "\n".join(lines)
+
+
+def section_text(section: str, lab: Lab, grids: Grids) -> str:
+    """The printed body of one section."""
     return {
-        "references": references_table,
-        "clusters": clusters_table,
-        "same-lr-adam": same_lr_adam_table,
-        "same-lr-sgd": same_lr_sgd_table,
-        "stuck": stuck_breakdown,
-    }[section](lab)
+        "references": lambda: references_table(lab),
+        "clusters": lambda: clusters_table(lab),
+        "grid": lambda: grid_table(grids.short),
+        "same-lr-adam": lambda: same_lr_adam_table(lab),
+        "same-lr-sgd": lambda: same_lr_sgd_table(lab),
+        "stuck": lambda: stuck_breakdown(lab),
+        "steps-5000": lambda: steps_5000_table(grids.short, grids.long),
+        "claims": lambda: claims_text(grids),
+    }[section]()
 
 
 def main(argv: Sequence[str] | None = None) -> None:
@@ -429,10 +466,9 @@ def main(argv: Sequence[str] | None = None) -> None:
         f"Data: make_data(default_rng(0), {POINTS}); var(y) = {lab.ref.constant:.4f}; "
         f"grid seeds {netlab.GRID_SEED_START}-{netlab.GRID_SEED_START + RUNS - 1}\n"
     )
-    needs_grid = {"grid", "steps-5000"} & set(chosen)
-    grid = lab.compare(netlab.make_grid()) if needs_grid else None
+    grids = Grids(lab)
     for section in (s for s in SECTIONS if s in chosen):
-        print(f"## {section}\n\n{section_text(section, lab, grid)}\n", flush=True)
+        print(f"## {section}\n\n{section_text(section, lab, grids)}\n", flush=True)
     if args.appendix:
         print("## appendix: lr sweep (seeds 0-63)\n")
         print(lr_sweep_table(lab) + "\n")
