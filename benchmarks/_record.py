@@ -7,10 +7,11 @@ Every benchmark runs its ``main`` under :func:`recorded`::
 
 What it prints still goes to the terminal. When the block ends without an error, the same
 text is written to ``docs/bench/<name>.txt`` below a header: the command, the commit (and
-whether the tree had uncommitted changes), the date, the machine (CPUs, CPU model, RAM, load
-average), the Python / numpy / torch / streamlit versions and the thread count of every
-thread pool the process loaded (threadpoolctl when installed; otherwise torch's
-``get_num_threads()`` if the benchmark imported torch, and the ``*_NUM_THREADS`` variables).
+whether the tree had uncommitted changes, read when the benchmark starts), the date and
+duration, the machine (CPUs, CPU model, RAM, load average at the start and at the end), the
+Python / numpy / torch / streamlit versions and the thread count of every thread pool the
+process loaded (threadpoolctl when installed; otherwise torch's ``get_num_threads()`` if the
+benchmark imported torch, and the ``*_NUM_THREADS`` variables).
 A benchmark that fails leaves the previous file as it was: a figure never comes from half a
 run. ``BENCH_RECORD_DIR`` writes elsewhere (for a smoke check); ``BENCH_RECORD=0`` writes
 nothing.
@@ -34,7 +35,7 @@ import sys
 from collections.abc import Iterator, Sequence
 from importlib import metadata
 from pathlib import Path
-from typing import TextIO
+from typing import NamedTuple, TextIO
 
 ROOT = Path(__file__).resolve().parents[1]
 BENCH_DIR = ROOT / "docs" / "bench"
@@ -70,14 +71,13 @@ def _proc_field(path: str, key: str) -> str:
 
 
 def machine() -> str:
-    """CPUs (usable / online), CPU model, RAM and the 1-minute load average."""
+    """CPUs (usable / online), CPU model and RAM."""
     usable = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else "?"
     mem = _proc_field("/proc/meminfo", "MemTotal")
     ram = f"{int(mem.split()[0]) / 2**20:.1f} GiB" if mem[:1].isdigit() else mem
     return (
         f"nproc {usable} (of {os.cpu_count()} online), "
-        f"{_proc_field('/proc/cpuinfo', 'model name')}, RAM {ram}, "
-        f"load average {os.getloadavg()[0]:.2f}"
+        f"{_proc_field('/proc/cpuinfo', 'model name')}, RAM {ram}"
     )
 
 
@@ -119,7 +119,19 @@ def threads() -> str:
     return "; ".join(parts)
 
 
-def header(command: Sequence[str], started: dt.datetime, child: bool = False) -> str:
+class Start(NamedTuple):
+    """What is read when a benchmark starts: the code it runs and the machine's load."""
+
+    when: dt.datetime
+    commit: str
+    load: float
+
+
+def start() -> Start:
+    return Start(dt.datetime.now(dt.UTC), commit(), os.getloadavg()[0])
+
+
+def header(command: Sequence[str], started: Start, child: bool = False) -> str:
     """The header of a record: how to reproduce the numbers below it."""
     pools = (
         (
@@ -131,10 +143,11 @@ def header(command: Sequence[str], started: dt.datetime, child: bool = False) ->
     )
     lines = [
         f"command:  {shlex.join(command)}",
-        f"commit:   {commit()}",
-        f"date:     {started.isoformat(timespec='seconds')} "
-        f"({(dt.datetime.now(dt.UTC) - started).total_seconds():.0f} s)",
-        f"machine:  {machine()}",
+        f"commit:   {started.commit}",
+        f"date:     {started.when.isoformat(timespec='seconds')} "
+        f"({(dt.datetime.now(dt.UTC) - started.when).total_seconds():.0f} s)",
+        f"machine:  {machine()}; load average {started.load:.2f} at the start, "
+        f"{os.getloadavg()[0]:.2f} at the end",
         f"versions: {versions()}",
         f"threads:  {pools}",
     ]
@@ -174,7 +187,7 @@ def recorded(
     name: str, command: Sequence[str] | None = None, child: bool = False
 ) -> Iterator[None]:
     """Tee stdout; on success write it to ``docs/bench/<name>.txt`` below :func:`header`."""
-    started = dt.datetime.now(dt.UTC)
+    started = start()
     tee = _Tee(sys.stdout)
     with contextlib.redirect_stdout(tee):
         yield
