@@ -2,8 +2,8 @@
 # Every figure of README.md and docs/, measured in one sitting; each output lands in docs/bench/
 # with its header (commit, date, machine, versions, threads: benchmarks/_record.py).
 #
-#   bash benchmarks/run_all.sh            # about 14 minutes on the 2-core development machine
-#   bash benchmarks/run_all.sh --quick    # the same commands on small settings (~3 min): a
+#   bash benchmarks/run_all.sh            # about 13 minutes on the 2-core development machine
+#   bash benchmarks/run_all.sh --quick    # the same commands on small settings (~4 min): a
 #                                         # smoke check, written to a temp dir, not docs/bench/
 #
 # Run it on a quiet machine (no other jobs: timings on a shared machine are noisy), from a clean
@@ -43,8 +43,8 @@ else
   step core python benchmarks/bench_core.py                      # ~15 s
   step explore python benchmarks/bench_explore.py                # ~20 s
   step export python benchmarks/bench_export.py                  # ~10 s
-  step netlab python benchmarks/bench_netlab.py                  # ~2 min
-  step tables python benchmarks/netlab_tables.py                 # ~4 min (numbers are exact)
+  step netlab python benchmarks/bench_netlab.py                  # ~1 min
+  step tables python benchmarks/netlab_tables.py --appendix      # ~3.5 min (exact numbers)
   step latency python benchmarks/_record.py bench_latency -- \
     python benchmarks/bench_latency.py --moves 15                # ~1 min
   step load-latency python benchmarks/load.py --latency --moves 15   # ~2 min
