@@ -211,8 +211,10 @@ def main(no_torch: bool = False) -> None:
     run_sweep = best(lambda: run(sgd, ravine_grad, [1.0, 1.0], SWEEP_STEPS))
     rows.append(("same sweep, run (stores 301 x 200 x 200 x 2 points)", *run_sweep, sweep_ps))
 
-    print("Rosenbrock gradient: surfaces.get_surface('rosenbrock').grad; numpy "
-          f"{np.__version__}; torch loops at {' and '.join(map(str, loops)) or 'no'} thread(s)")
+    torch_note = (f"torch loops at {' and '.join(map(str, loops))} thread(s)" if loops
+                  else "torch comparison left out (--no-torch)")
+    print(f"Rosenbrock gradient: surfaces.get_surface('rosenbrock').grad; numpy {np.__version__}; "
+          f"{torch_note}")
     print(f"Machine: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f} (shared)")
     print()
     ratio_head = " | ".join(f"vs torch {n} thr (wall / CPU)" for n in loops)
