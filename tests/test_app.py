@@ -95,6 +95,14 @@ def test_momentum_slider_changes_only_momentum_methods():
     np.testing.assert_array_equal(before["adam"], after["adam"])
 
 
+def test_choosing_cosine_says_it_holds_where_torch_climbs_back():
+    at = fresh_app()
+    assert not any("CosineAnnealingLR" in c.value for c in at.caption)
+    at.selectbox(key="schedule").set_value("cosine").run()
+    assert not at.exception
+    assert any("CosineAnnealingLR climbs back" in c.value for c in at.caption)
+
+
 def test_decay_schedule_changes_trajectories():
     at = fresh_app()
     before = race_paths(at)
@@ -299,7 +307,7 @@ def test_second_order_methods_race_newton_stops_at_the_saddle():
 def test_gradient_check_view_fails_near_the_kink_and_passes_on_the_smooth_valley():
     at = app_with_query(s="kink", view="gradcheck")
     assert not at.exception, at.exception
-    assert any("(wrong)" in m.value for m in at.markdown)
+    assert any("(the gradient is probably wrong)" in m.value for m in at.markdown)
     at = app_with_query(s="smooth_kink", view="gradcheck")
     assert not at.exception, at.exception
     assert any("centered error" in m.value and "(good)" in m.value for m in at.markdown)
@@ -326,3 +334,14 @@ def test_a_start_outside_the_map_is_not_an_error():
     assert not at.exception
     assert -2.0 <= at.session_state["start_x"] <= 2.0  # Rosenbrock's window
     assert -1.0 <= at.session_state["start_y"] <= 3.0
+
+
+def test_typed_formula_shows_as_typed():
+    """Markdown must not eat a formula's stars: the title and the caption escape them."""
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    at.query_params["s"] = "custom"
+    at.query_params["f"] = "(x**2+y-11)**2 + (x+y**2-7)**2"
+    at.run()
+    assert not at.exception, at.exception
+    texts = [m.value for m in at.markdown] + [c.value for c in at.caption]
+    assert any(r"\(x\*\*2\+y\-11\)\*\*2" in t for t in texts), texts

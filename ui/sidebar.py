@@ -101,6 +101,11 @@ def custom_widgets(container: Any) -> Scene:
     return scene
 
 
+COSINE_NOTE = ("Cosine over the whole run (T_max = steps), down to the final fraction; "
+               "past T_max it would hold there, where torch's CosineAnnealingLR climbs back "
+               "(`cosine_periodic` in `optimizers.schedules`).")
+
+
 def schedule_widgets(container: Any) -> dict[str, Any]:
     kind = container.selectbox("Learning-rate decay", list(SCHEDULE_LABELS),
                                format_func=SCHEDULE_LABELS.get, key="schedule")
@@ -117,6 +122,8 @@ def schedule_widgets(container: Any) -> dict[str, Any]:
     if kind == "step":
         out["step_size"] = container.number_input("every N steps", 1, STEPS_RANGE[1],
                                                   key="step_size")
+    if kind == "cosine":
+        container.caption(COSINE_NOTE)
     return out
 
 
@@ -270,8 +277,10 @@ def sidebar() -> Scene:
     custom = custom_widgets(sb) if name == CUSTOM else None
     surface = custom.get_surface() if custom else Scene(surface=name).get_surface()
     # Inline KaTeX (not st.latex) so a long formula wraps at + and = in a narrow sidebar.
-    sb.markdown(f"${surface.formula}$")
-    sb.caption(surface.description)
+    # one line per clause: "f = ...,\quad A = ..." in one line was cut at the sidebar's edge
+    sb.markdown("  \n".join(f"${part.strip().rstrip(',')}$"
+                            for part in surface.formula.split(r"\quad")))
+    sb.caption(theme.literal(surface.description))
     chosen = tuple(sb.multiselect("Optimizers", list(ALL_OPTIMIZERS),
                                   format_func=theme.label, key="optimizers"))
     lr = log_select_slider(sb, "Learning rate (log scale)", LR_OPTIONS, "lr",

@@ -85,6 +85,8 @@ def entry_name(entry: RaceEntry, show_lr: bool = True) -> str:
     """Legend text: the optimizer's label and its effective lr, plus its fate if it blew up."""
     lr = entry.hparams.get("lr")
     text = theme.label(entry.name) + (f" · lr {lr:g}" if lr is not None and show_lr else "")
+    if entry.name == "nesterov" and not entry.hparams.get("nesterov", True):
+        text += " (μ = 0: plain SGD)"
     if entry.diverged:
         text += f" (diverged at step {entry.diverged_at})"
     return text
@@ -470,8 +472,9 @@ def surface3d_figure(
     levels = scale(Z)
     data: list[Spec] = [{
         "type": "surface", "x": typed_array(xs), "y": typed_array(ys), "z": typed_array(levels),
-        "colorscale": [list(stop) for stop in theme.SURFACE_COLORSCALE], "showscale": False,
-        "opacity": 0.92, "hoverinfo": "skip", "contours": {"z": {"show": False}},
+        "colorscale": theme.SURFACE3D_COLORSCALE, "showscale": False,
+        "opacity": 0.95, "hoverinfo": "skip",
+        "contours": {"z": {"show": True, "usecolormap": True, "project": {"z": True}}},
     }]
     (x0, x1), (y0, y1) = surface.bounds
     for e in entries:
