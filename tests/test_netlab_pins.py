@@ -32,11 +32,22 @@ def lab() -> tuple[netlab.Dataset, netlab.References]:
 @pytest.mark.parametrize("optimizer", sorted(PINNED))
 def test_relu_h3_successes_on_the_first_grid_seeds(lab, optimizer: str) -> None:
     data, ref = lab
-    res = netlab.train_config(data, SEEDS, "relu", 3, optimizer,
-                              {"lr": netlab.GRID_LR[("relu", optimizer)]}, steps=STEPS,
-                              threshold=ref.threshold, record_every=STEPS)
-    succeeded = {seed: int(step) for seed, ok, step in
-                 zip(SEEDS, res.success, res.steps_to_threshold, strict=True) if ok}
+    res = netlab.train_config(
+        data,
+        SEEDS,
+        "relu",
+        3,
+        optimizer,
+        {"lr": netlab.GRID_LR[("relu", optimizer)]},
+        steps=STEPS,
+        threshold=ref.threshold,
+        record_every=STEPS,
+    )
+    succeeded = {
+        seed: int(step)
+        for seed, ok, step in zip(SEEDS, res.success, res.steps_to_threshold, strict=True)
+        if ok
+    }
     assert succeeded == PINNED[optimizer]
     # The runs that miss are the valley-or-worse and wedge runs the document describes, not
     # runs that diverged.
