@@ -55,6 +55,16 @@ CASES = [
     ("nadam", {"lr": 0.05, "weight_decay": 0.1, "decoupled_weight_decay": True}),
     ("radam", {"lr": 2e-3, "weight_decay": 0.1}),
     ("adamax", {"lr": 0.05, "weight_decay": 0.1}),
+    # The 2020s optimizers: the generic explainer (gradient, state by name, step) for now.
+    ("rprop", {"lr": 0.01}),
+    ("lion", {"lr": 0.01}),
+    ("muon", {"lr": 0.02}),
+    ("adafactor", {"lr": 0.01}),
+    ("sgd_schedule_free", {"lr": 1e-3}),
+    ("adamw_schedule_free", {"lr": 0.01}),
+    ("prodigy", {}),
+    ("ademamix", {"lr": 0.01}),
+    ("adopt", {"lr": 0.01}),
 ]
 IDS = [f"{name}-{'-'.join(hp)}" for name, hp in CASES]
 STEPS = 40
