@@ -42,12 +42,16 @@ def motion(spec: Spec) -> dict[str, Any] | None:
     return (spec.get("layout", {}).get("meta") or {}).get("motion")
 
 
-def quantize(values: npt.ArrayLike, lo: float, hi: float) -> npt.NDArray[np.uint16]:
-    """``values`` in [lo, hi] as 0..LEVELS; NaN and values outside as GAP."""
+def quantize(values: npt.ArrayLike, lo: npt.ArrayLike, hi: npt.ArrayLike,
+             ) -> npt.NDArray[np.uint16]:
+    """``values`` in [lo, hi] as 0..LEVELS; NaN and values outside as GAP (``lo``, ``hi``:
+    numbers, or arrays of one bound per value)."""
     v = np.asarray(values, dtype=np.float64)
+    lo, hi = np.asarray(lo, dtype=np.float64), np.asarray(hi, dtype=np.float64)
+    span = np.where(hi > lo, hi - lo, 1.0)
     with np.errstate(invalid="ignore"):
         inside = np.isfinite(v) & (v >= lo) & (v <= hi)
-        scaled = np.round((v - lo) / ((hi - lo) or 1.0) * LEVELS)
+        scaled = np.round((v - lo) / span * LEVELS)
     return np.where(inside, scaled, GAP).astype(np.uint16)
 
 
@@ -87,7 +91,11 @@ def encode_axis(surface: Surface, values: Sequence[float], races: Sequence[Any],
     order) at stop ``values[i]``, or None where the panel cannot hold it; ``moving`` the
     entries the slider changes (the others are as in the figure the panel has)."""
     box = path_box(surface)
+    low, high = np.array([box[0], box[2]]), np.array([box[1], box[3]])
+    # Every series (x, y, loss of each moving entry at each stop) with its [lo, hi], then
+    # quantized and delta coded in one pass (thousands of small NumPy calls cost more).
     series: list[np.ndarray] = []
+    bounds: list[tuple[float, float]] = []
     stops: list[Spec | None] = []
     for entries, text in zip(races, attributions, strict=True):
         if entries is None:
@@ -97,21 +105,35 @@ def encode_axis(surface: Surface, values: Sequence[float], races: Sequence[Any],
         lengths, losses = [], []
         for j in moving:
             path = m.paths[j]
-            qx, qy = quantize(path[:, 0], box[0], box[1]), quantize(path[:, 1], box[2], box[3])
-            gap = (qx == GAP) | (qy == GAP)  # a point off the box is a gap in both
-            series += [np.where(gap, GAP, qx).astype(np.uint16),
-                       np.where(gap, GAP, qy).astype(np.uint16)]
+            with np.errstate(invalid="ignore"):  # a point off the box is a gap in both
+                inside = np.all((path >= low) & (path <= high), axis=1)
+            xy = np.where(inside[:, None], path, np.nan)
             loss_box, t = _loss_box(m.curves[j], m.log)
-            series.append(quantize(t, *loss_box))
+            series += [xy[:, 0], xy[:, 1], t]
+            bounds += [(box[0], box[1]), (box[2], box[3]), tuple(loss_box)]
             lengths.append([len(path), len(t)])
             losses.append(loss_box)
         stops.append({"names": m.names, "range": m.loss_range, "dtick": m.dtick,
                       "cursor": m.cursor, "log": m.log, "lengths": lengths, "loss": losses,
                       "attribution": text})
-    raw = np.concatenate([delta(s) for s in series]) if series else np.zeros(0, np.uint16)
+    raw = _pack(series, bounds)
     packed = zlib.compress(raw.astype("<u2").tobytes(), 6)
     return {"values": [float(v) for v in values], "moving": list(moving), "box": box,
             "stops": stops, "data": base64.b64encode(packed).decode("ascii")}
+
+
+def _pack(series: Sequence[np.ndarray], bounds: Sequence[tuple[float, float]]) -> np.ndarray:
+    """``series`` quantized over their ``bounds`` and delta coded each (viz.scrub.quantize,
+    delta), concatenated."""
+    if not series:
+        return np.zeros(0, np.uint16)
+    sizes = [len(v) for v in series]
+    lo, hi = (np.repeat([b[i] for b in bounds], sizes) for i in (0, 1))
+    q = quantize(np.concatenate(series), lo, hi).astype(np.int64)
+    d = np.diff(q, prepend=0)
+    starts = np.cumsum([0, *sizes[:-1]])
+    d[starts] = q[starts]  # each series starts from its own first value
+    return (d % 65536).astype(np.uint16)
 
 
 def decode_axis(axis: Spec) -> list[Spec | None]:
