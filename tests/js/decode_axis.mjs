@@ -1,5 +1,6 @@
 // Decode a slider axis with the race panel's own decoder and print what it holds, for
-// tests/test_race_chart.py to compare with viz.scrub.decode_axis. Usage: node decode_axis.mjs AXIS.json
+// tests/test_race_panel.py to compare with viz.scrub.decode_axis.
+// Usage: node decode_axis.mjs AXIS.json
 import {readFileSync} from "node:fs";
 
 import {decodeAxis} from "../../ui/race_panel/payload.js";
