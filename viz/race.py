@@ -97,9 +97,17 @@ def frame_steps(steps: int, max_frames: int = MAX_FRAMES) -> Array:
     return np.unique(np.append(np.arange(0, steps + 1, stride), steps))
 
 
-def _drawn_path(entry: RaceEntry) -> Array:
-    """The path up to the last finite point: a diverged line stops where it left the map."""
-    return entry.points if not entry.diverged else entry.points[: entry.diverged_at]
+def finite_prefix(points: npt.ArrayLike) -> Array:
+    """The rows of ``points`` (n, 2) before the first one with a non-finite coordinate."""
+    points = np.asarray(points, dtype=np.float64)
+    finite = np.isfinite(points).all(axis=-1)
+    return points if finite.all() else points[: int(np.argmin(finite))]
+
+
+def drawn_path(entry: RaceEntry) -> Array:
+    """The path as drawn, on the chart and in every export: up to the step it diverged at
+    (a diverged line stops where it left), and never past a non-finite point."""
+    return finite_prefix(entry.points[: entry.diverged_at] if entry.diverged else entry.points)
 
 
 N_LEVELS = 24
@@ -197,7 +205,7 @@ def landmark_traces(surface: Surface) -> list[Spec]:
 
 
 def _path_trace(entry: RaceEntry, font_size: int, show_lr: bool) -> Spec:
-    path = _drawn_path(entry)
+    path = drawn_path(entry)
     return {
         "type": "scatter", "mode": "lines", "name": entry_name(entry, show_lr),
         "legendgroup": entry.name,
@@ -307,7 +315,7 @@ def _loss_trace(entry: RaceEntry, y: Array, font_size: int, show_lr: bool) -> Sp
     }
 
 
-def _loss_range(lo: float, hi: float, log: bool) -> list[float]:
+def loss_range(lo: float, hi: float, log: bool) -> list[float]:
     """The loss axis range: explicit, so that a chart updated in place (without a full
     redraw) still fits the new curves. A log axis ends on whole decades (plus a margin), so
     that most slider moves leave it unchanged and the chart need not redraw its axes."""
@@ -324,7 +332,7 @@ def _loss_range(lo: float, hi: float, log: bool) -> list[float]:
 HEADROOM_DECADES = 3
 
 
-def _loss_top(curves: Sequence[Array], hi: float, log: bool) -> float:
+def loss_top(curves: Sequence[Array], hi: float, log: bool) -> float:
     starts = [c[0] for c in curves if len(c) and np.isfinite(c[0])]
     if not log or not starts:
         return hi
@@ -391,7 +399,7 @@ def race_figure(
         data.append(_loss_trace(e, y, font_size, show_lr))
     finite = np.concatenate([c[np.isfinite(c)] for c in curves]) if curves else np.zeros(0)
     lo, hi = (float(finite.min()), float(finite.max())) if finite.size else (0.0, 1.0)
-    top = _loss_top(curves, hi, log)
+    top = loss_top(curves, hi, log)
     steps = max((len(e.points) - 1 for e in entries), default=0)
     animated = list(range(len(data), len(data) + 3))
     data.append(_comet_trace(entries, steps, trail, font_size))
@@ -420,7 +428,7 @@ def race_figure(
                         "anchor": "y2", "title": {"text": "step"}, "range": [0, max(steps, 1)]}
     layout["yaxis2"] = {**theme.layout_base(font_size)["yaxis"], "anchor": "x2",
                         "domain": [0.08, 1.0], "type": "log" if log else "linear",
-                        "range": _loss_range(lo, top, log),
+                        "range": loss_range(lo, top, log),
                         "exponentformat": "power",
                         **({"dtick": _decade_step(lo, top)} if log else {}),
                         "title": {"text": "f − min f" if log else "f", "standoff": 4}}
@@ -475,7 +483,7 @@ def surface3d_figure(
     }]
     (x0, x1), (y0, y1) = surface.bounds
     for e in entries:
-        path = _drawn_path(e)
+        path = drawn_path(e)
         inside = (path[:, 0] >= x0) & (path[:, 0] <= x1) & (path[:, 1] >= y0) & (path[:, 1] <= y1)
         z = scale(surface.value(path))
         z = np.where(inside, z, np.nan)
