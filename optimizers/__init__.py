@@ -24,7 +24,7 @@ True
 from optimizers import schedules
 from optimizers._core import Optimizer, UnknownNameError
 from optimizers._registry import NEEDS_HESSIAN, OPTIMIZERS, SECOND_ORDER, defaults, make
-from optimizers.run import Trajectory, iterate, run
+from optimizers.run import StepRecord, Trajectory, iterate, run
 from optimizers.schedules import SCHEDULES, Schedule, make_schedule, multipliers
 
 __all__ = [
@@ -34,6 +34,7 @@ __all__ = [
     "SECOND_ORDER",
     "Optimizer",
     "Schedule",
+    "StepRecord",
     "Trajectory",
     "UnknownNameError",
     "defaults",
