@@ -1,13 +1,15 @@
 """Lecture presets: one click loads a named teaching scene. Each preset is a URL query.
 
-The captions say what to look at; the scenes were chosen by running them (see
-tests/test_presets.py, which checks that each one still tells its story).
+The captions say what to look at. Every sentence of a caption that states an outcome (who
+ends lower, who diverges and when, who reaches the minimum and by which step) is also a
+`Claim` of its preset, and tests/test_presets.py races the preset's scene and checks each
+one, so a caption cannot drift from the picture it sits on.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from types import MappingProxyType
 from urllib.parse import parse_qs
 
@@ -16,11 +18,42 @@ from analysis.urlstate import scene_from_query
 
 
 @dataclass(frozen=True)
+class Claim:
+    """One checkable sentence about a race, on the numbers the page shows.
+
+    ``kind`` is one of:
+
+    - ``"ends_below"``: ``optimizer``'s final loss is below ``other``'s (a diverged run
+      ends at +inf);
+    - ``"mostly_below"``: ``optimizer``'s loss is below ``other``'s at a fraction of at
+      least ``lo`` of the steps;
+    - ``"reaches"``: ``optimizer`` first gets within the results table's tolerance of the
+      minimum's loss at a step in ``[lo, hi]``;
+    - ``"misses"``: it never gets within that tolerance;
+    - ``"diverges"``: it diverges at a step in ``[lo, hi]``;
+    - ``"stable"``: it never diverges;
+    - ``"settles"``: its mean loss over the last 50 steps is at least ``lo`` times lower
+      than over steps 25-75 (the jitter of noisy gradients fades).
+
+    ``variant`` is a query that overrides the preset's (``"lr=0.06"``): a claim about what
+    the caption says happens after one change.
+    """
+
+    kind: str
+    optimizer: str
+    other: str = ""
+    lo: float = 0.0
+    hi: float = float("inf")
+    variant: str = ""
+
+
+@dataclass(frozen=True)
 class Preset:
     name: str
     title: str
     caption: str
     query: str
+    claims: tuple[Claim, ...] = field(default=())
 
     def scene(self) -> Scene:
         scene, warnings = scene_from_query(parse_qs(self.query))
@@ -33,11 +66,17 @@ _PRESETS = (
     Preset(
         "momentum_ravine", "Momentum in a ravine",
         "A ravine 25 times steeper across than along. With lr = 0.02, SGD's steps along the "
-        "flat floor are tiny (it is still far from the minimum after 150 steps); momentum "
-        "accumulates them into speed (about 10x), overshoots and swings back; Nesterov's "
-        "look-ahead damps the swing. Raise lr to 0.06: now SGD zig-zags and Nesterov "
-        "diverges.",
+        "flat floor are tiny: after 150 steps it is still short of the minimum (its loss "
+        "never gets within 10⁻³). Momentum accumulates those steps into speed, overshoots "
+        "and swings back, and gets there by step ~60; Nesterov's look-ahead damps the swing "
+        "and gets there first. Raise lr to 0.06: Nesterov diverges.",
         "s=ravine&opt=sgd,momentum,nesterov&lr=0.02&n=150",
+        claims=(
+            Claim("misses", "sgd"),
+            Claim("reaches", "momentum", lo=40, hi=90),
+            Claim("reaches", "nesterov", hi=39),
+            Claim("diverges", "nesterov", variant="lr=0.06"),
+        ),
     ),
     Preset(
         "saddle", "Escaping a saddle point",
@@ -45,6 +84,12 @@ _PRESETS = (
         "saddle and lingers where the gradient vanishes; momentum and the adaptive methods "
         "(RMSprop and Adam rescale the tiny escape direction) leave much sooner.",
         "s=saddle_escape&opt=sgd,momentum,rmsprop,adam&lr=0.05&n=200",
+        claims=(
+            Claim("reaches", "sgd", lo=120),
+            Claim("reaches", "momentum", hi=80),
+            Claim("reaches", "rmsprop", hi=80),
+            Claim("reaches", "adam", hi=80),
+        ),
     ),
     Preset(
         "lr_too_large", "The learning rate is too large",
@@ -52,46 +97,83 @@ _PRESETS = (
         "and it diverges. Heavy-ball momentum is stable up to 2(1+μ)/L = 0.152, so the same "
         "lr works for it; Adam's normalised steps never blow up.",
         "s=ravine&opt=sgd,momentum,adam&lr=0.09&n=150",
+        claims=(
+            Claim("diverges", "sgd"),
+            Claim("stable", "momentum"),
+            Claim("reaches", "momentum"),
+            Claim("stable", "adam"),
+        ),
     ),
     Preset(
         "adam_vs_sgd_rosenbrock", "Adam vs SGD on Rosenbrock",
-        "Each with a learning rate that suits it (SGD diverges above ~0.005 here; Adam needs "
-        "~0.03). SGD follows the banana valley slowly; Adam's per-coordinate scaling moves "
-        "along it faster but oscillates across it.",
-        "s=rosenbrock&opt=sgd,adam&lr=0.003&n=1000&hp=adam.lr=0.03",
+        "Each at a learning rate that suits it: SGD at 0.001 (above ~0.002 its loss spikes "
+        "as it bounces off the valley's steep walls), Adam at 0.1. SGD crawls along the "
+        "banana valley; Adam's per-coordinate scaling takes steps of about the same size "
+        "along it, is ahead for almost the whole race and reaches the minimum.",
+        "s=rosenbrock&opt=sgd,adam&lr=0.001&n=1000&hp=adam.lr=0.1",
+        claims=(
+            Claim("mostly_below", "adam", "sgd", lo=0.9),
+            Claim("reaches", "adam"),
+            Claim("misses", "sgd"),
+            Claim("stable", "sgd"),
+        ),
     ),
     Preset(
         "newton_saddle", "Newton vs saddle-free Newton",
         "Near a saddle the Hessian has a negative eigenvalue. Plain Newton divides by it and "
         "so walks uphill along that direction: it jumps straight onto the saddle and stays. "
-        "Saddle-free Newton uses |H| (Dauphin et al. 2014) and escapes to a minimum; "
-        "gradient descent escapes too, slowly.",
+        "Saddle-free Newton uses |H| (Dauphin et al. 2014) and escapes to a minimum within "
+        "~20 steps. Gradient descent is still by the saddle after these 60 steps; give it "
+        "200 and it escapes too, slowly.",
         "s=saddle_escape&opt=sgd,newton,saddle_free_newton&lr=0.05&n=60",
+        claims=(
+            Claim("misses", "newton"),
+            Claim("reaches", "saddle_free_newton", hi=25),
+            Claim("misses", "sgd"),
+            Claim("reaches", "sgd", variant="n=200"),
+        ),
     ),
     Preset(
         "annealing_step", "Annealing 1/3: step decay",
-        "Noisy gradients on the bowl: a constant lr keeps jittering around the minimum. "
-        "Halving lr every 50 steps settles it in stages (see the loss panel's plateaus). "
-        "Compare with the exponential and 1/t presets.",
+        "Noisy gradients on the bowl: at a constant lr the loss keeps jittering at one level "
+        "(set the decay to none to see it). Halving lr every 50 steps lowers that level in "
+        "stages: over the last 50 steps SGD's loss is more than 10x lower than over steps "
+        "25-75. Compare with the exponential and 1/t presets.",
         "s=bowl&opt=sgd,momentum&lr=0.3&n=300&noise=1&sch=step&dec=0.5&ss=50",
+        claims=(
+            Claim("settles", "sgd", lo=10),
+            Claim("settles", "momentum", lo=10),
+        ),
     ),
     Preset(
         "annealing_exponential", "Annealing 2/3: exponential decay",
-        "Same noisy bowl; lr·0.98ᵗ shrinks smoothly, so the jitter fades continuously.",
+        "Same noisy bowl; lr·0.98ᵗ shrinks smoothly, so the jitter fades continuously: over "
+        "the last 50 steps the loss is more than 5x lower than over steps 25-75.",
         "s=bowl&opt=sgd,momentum&lr=0.3&n=300&noise=1&sch=exponential&dec=0.98",
+        claims=(
+            Claim("settles", "sgd", lo=5),
+            Claim("settles", "momentum", lo=5),
+        ),
     ),
     Preset(
         "annealing_inverse_time", "Annealing 3/3: 1/t decay",
         "Same noisy bowl; lr/(1 + 0.05·t) decays fast at first, then slowly: the notes' 1/t "
-        "schedule, which keeps making (slow) progress late in training.",
+        "schedule, which keeps making (slow) progress late in training. Over the last 50 "
+        "steps the loss is more than 5x lower than over steps 25-75.",
         "s=bowl&opt=sgd,momentum&lr=0.3&n=300&noise=1&sch=inverse_time&dec=0.05",
+        claims=(
+            Claim("settles", "sgd", lo=5),
+            Claim("settles", "momentum", lo=5),
+        ),
     ),
     Preset(
         "noisy", "Noisy (stochastic) gradients",
         "Gradient noise σ = 3 (a minibatch estimate). SGD with lr 0.02 and momentum with "
         "lr 0.002, μ = 0.9 take the same effective step (lr/(1−μ)), but momentum averages "
-        "the noise over ~10 steps: a smoother path. Change the seed to see another draw.",
+        "the noise over ~10 steps: a smoother path, and a lower final loss. Change the seed "
+        "to see another draw.",
         "s=ravine&opt=sgd,momentum&lr=0.02&n=300&noise=3&hp=momentum.lr=0.002",
+        claims=(Claim("ends_below", "momentum", "sgd"),),
     ),
     Preset(
         "kink", "Kink: a ReLU-style valley",
@@ -99,6 +181,7 @@ _PRESETS = (
         "rattles from side to side and never settles with a constant lr. Load the smooth "
         "valley preset next to compare.",
         "s=kink&opt=sgd,momentum,adam&lr=0.05&n=200",
+        claims=(Claim("misses", "sgd"), Claim("misses", "momentum")),
     ),
     Preset(
         "smooth_kink", "Smooth valley: softplus instead of |·|",
@@ -106,7 +189,19 @@ _PRESETS = (
         "instead of ReLU): the gradient shrinks near the floor, so the same optimizers "
         "settle instead of rattling.",
         "s=smooth_kink&opt=sgd,momentum,adam&lr=0.05&n=200",
+        claims=(Claim("reaches", "sgd"), Claim("reaches", "momentum"),
+                Claim("reaches", "adam")),
     ),
 )
+
+OPENER_CLAIMS = (
+    Claim("ends_below", "momentum", "sgd"),
+    Claim("ends_below", "nesterov", "sgd"),
+    Claim("ends_below", "sgd", "adam"),
+    Claim("ends_below", "sgd", "rmsprop"),
+)
+"""What the default scene (Rosenbrock, one small shared lr) shows, as its surface's
+description says it: momentum runs along the valley, SGD crawls, and the adaptive methods,
+taking steps of about lr, have barely started."""
 
 PRESETS: Mapping[str, Preset] = MappingProxyType({p.name: p for p in _PRESETS})

@@ -110,6 +110,8 @@ SURFACE_DEFAULTS = MappingProxyType({
     "kink": SurfaceDefaults(0.05, 200),
     "smooth_kink": SurfaceDefaults(0.05, 200),
     "network": SurfaceDefaults(0.03, 200),
+    # the default formula is Rosenbrock's, started further out than its classic start
+    "custom": SurfaceDefaults(0.0005, 300),
 })
 FALLBACK_DEFAULTS = SurfaceDefaults(0.01, 300)
 
@@ -173,6 +175,11 @@ class Scene:
         if name in MOMENTUM_DRIVEN:
             hp["momentum"] = self.momentum
         hp.update({param: value for opt, param, value in self.overrides if opt == name})
+        if hp.get("momentum", 1.0) == 0 and hp.get(
+                "nesterov", optimizers.defaults(name).get("nesterov")):
+            # torch refuses Nesterov without momentum; at mu = 0 its update is plain SGD's,
+            # so the race runs (and the legend says) exactly that
+            hp["nesterov"] = False
         return hp
 
     def optimizer_specs(self) -> tuple[OptimizerSpec, ...]:

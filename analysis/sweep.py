@@ -530,6 +530,10 @@ class LrTable:
     criterion: str
 
 
+TUNE_LRS = tuple(float(f"{v:.2g}") for v in np.logspace(-5, 1, 61))
+"""The candidate lrs of `best_lr` and `auto_tune`."""
+
+
 def best_lr(
     surface: Surface,
     optimizer_name: str,
@@ -565,9 +569,10 @@ def best_lr(
 
     Notes
     -----
-    ``lrs`` defaults to ``np.logspace(-5, 1, 61)`` (10 per decade).
+    ``lrs`` defaults to `TUNE_LRS`: ``np.logspace(-5, 1, 61)`` (10 per decade) rounded to
+    two significant digits, as the lr slider shows them (``0.004``, not ``0.00398107``).
     """
-    lr_arr = np.logspace(-5, 1, 61) if lrs is None else np.asarray(lrs, dtype=np.float64)
+    lr_arr = np.asarray(TUNE_LRS if lrs is None else lrs, dtype=np.float64)
     lr_arr = lr_arr.reshape(-1)
     start = surface.start if start is None else start
     f_star, gap_tol = gap_tolerance(surface, tol)

@@ -84,19 +84,32 @@ def _derivatives(
     X: Array,
     y: Array,
     act: Activation,
-) -> tuple[Array, Array, Array]:
-    """Loss, gradient (M, 2) and Hessian (M, 2, 2) at points (M, 2) of the plane."""
+    order: int = 2,
+) -> tuple[Array, ...]:
+    """Loss (M,), then gradient (M, 2), then Hessian (M, 2, 2) at points (M, 2) of the plane,
+    up to derivative ``order`` (a race asks only for gradients: the Hessian's terms are most
+    of the work)."""
     theta = origin + points @ directions  # (M, P)
     Z = pre_activations(theta, X)  # (M, H, n)
     A, dA = act.f_df(Z)
-    d2 = act.d2(Z, A, dA)
     w = unpack(theta)
     out = np.einsum("mh,mhn->mn", w.w2, A) + w.b2[:, None]
     r = out - y
+    n = X.shape[0]
+    value = np.mean(r * r, axis=-1)
+    if order == 0:
+        return (value,)
     D = unpack(directions)  # W1 (2, H, 2), b1 (2, H), w2 (2, H), b2 (2,)
     dz = D.W1 @ X.T + D.b1[..., None]  # (2, H, n): d Z / d(a, b), the same at every point
     wdA = w.w2[:, :, None] * dA  # (M, H, n)
-    # df/dk = sum_h [dw2_k,h A_h + w2_h f'(z_h) dz_k,h] + db2_k
+    if order == 1:
+        # df/dk = sum_h [dw2_k,h A_h + w2_h f'(z_h) dz_k,h] + db2_k, summed against r over
+        # the samples first, so no (M, 2, n) array is built
+        m = points.shape[0]
+        rA = (A @ r[:, :, None])[..., 0]  # (M, H)
+        rwdA = (wdA * r[:, None, :]).reshape(m, -1)  # (M, H n)
+        grad = rA @ D.w2.T + rwdA @ dz.reshape(2, -1).T + r.sum(axis=-1)[:, None] * D.b2
+        return value, (2.0 / n) * grad
     fk = np.stack(
         [
             np.einsum("h,mhn->mn", D.w2[k], A) + np.einsum("mhn,hn->mn", wdA, dz[k]) + D.b2[k]
@@ -104,7 +117,8 @@ def _derivatives(
         ],
         axis=1,
     )  # (M, 2, n)
-    wd2 = w.w2[:, :, None] * d2
+    grad = (2.0 / n) * np.einsum("mn,mkn->mk", r, fk)
+    wd2 = w.w2[:, :, None] * act.d2(Z, A, dA)
     fkl = np.empty((points.shape[0], 2, 2, X.shape[0]))
     for k in range(2):
         for j in range(k, 2):
@@ -114,9 +128,6 @@ def _derivatives(
                 + np.einsum("mhn,hn->mn", wd2, dz[k] * dz[j])
             )
             fkl[:, j, k] = fkl[:, k, j]
-    n = X.shape[0]
-    value = np.mean(r * r, axis=-1)
-    grad = (2.0 / n) * np.einsum("mn,mkn->mk", r, fk)
     hess = (2.0 / n) * (np.einsum("mkn,mjn->mkj", fk, fk) + np.einsum("mn,mkjn->mkj", r, fkl))
     return value, grad, hess
 
@@ -176,7 +187,7 @@ def landscape_surface(
         p = np.asarray(p, dtype=np.float64)
         flat = p.reshape(-1, 2)
         parts = [
-            _derivatives(flat[s : s + BLOCK_POINTS], origin, directions, X, y, act)[which]
+            _derivatives(flat[s : s + BLOCK_POINTS], origin, directions, X, y, act, which)[which]
             for s in range(0, max(flat.shape[0], 1), BLOCK_POINTS)
         ]
         out = np.concatenate(parts, axis=0)
@@ -197,4 +208,6 @@ def landscape_surface(
             "filter-normalized directions (Li et al., 2018)."
         ),
         log_levels=True,
+        # one gradient is a pass over every sample through every hidden unit
+        cost=float(X.shape[0] * unpack(origin).w2.size),
     )

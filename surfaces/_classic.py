@@ -202,8 +202,9 @@ ROSENBROCK = Surface(
     description=(
         "Rosenbrock's banana: finding the curved valley floor y = x^2 is easy, following it to "
         "the minimum at (1, 1) is hard, because the valley is steep across and nearly flat "
-        "along. Plain gradient descent crawls; momentum and adaptive methods do much better. "
-        "Starts at Rosenbrock's classic (-1.2, 1)."
+        "along. Plain gradient descent crawls; momentum builds up speed along the floor. "
+        "Adam and RMSprop take steps of about lr each: at a small shared lr they have barely "
+        "started (Auto-tune lr gives each its own). Starts at Rosenbrock's classic (-1.2, 1)."
     ),
     log_levels=True,
 )

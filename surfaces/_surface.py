@@ -50,6 +50,9 @@ class Surface:
         One or two sentences a lecturer would say: what this surface teaches.
     log_levels : bool
         Whether contours should use log-spaced levels (value range spans decades).
+    cost : float
+        Work of one gradient per point, relative to a closed-form surface (1). Views that run
+        thousands of starts size their grids by it, so no link can hold the server for long.
     """
 
     name: str
@@ -64,6 +67,7 @@ class Surface:
     start: tuple[float, float] = (0.0, 0.0)
     description: str = ""
     log_levels: bool = False
+    cost: float = 1.0
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "minima", _points(self.minima))

@@ -326,3 +326,14 @@ def test_a_start_outside_the_map_is_not_an_error():
     assert not at.exception
     assert -2.0 <= at.session_state["start_x"] <= 2.0  # Rosenbrock's window
     assert -1.0 <= at.session_state["start_y"] <= 3.0
+
+
+def test_typed_formula_shows_as_typed():
+    """Markdown must not eat a formula's stars: the title and the caption escape them."""
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    at.query_params["s"] = "custom"
+    at.query_params["f"] = "(x**2+y-11)**2 + (x+y**2-7)**2"
+    at.run()
+    assert not at.exception, at.exception
+    texts = [m.value for m in at.markdown] + [c.value for c in at.caption]
+    assert any(r"\(x\*\*2\+y\-11\)\*\*2" in t for t in texts), texts

@@ -2,11 +2,14 @@
 
 from urllib.parse import parse_qs
 
+import numpy as np
 import pytest
 
 from analysis import race, summarize
-from analysis.presets import PRESETS
+from analysis.presets import OPENER_CLAIMS, PRESETS, Claim
+from analysis.scene import Scene
 from analysis.urlstate import scene_from_query, scene_to_query
+from ui.race_page import TOLERANCE
 
 
 def outcome(preset_name):
@@ -26,28 +29,72 @@ def test_preset_is_a_valid_url(name):
     assert preset.caption and preset.title
 
 
-def test_momentum_beats_sgd_in_the_ravine():
-    r = outcome("momentum_ravine")
-    assert r["sgd"].steps_to_tolerance == -1  # still crawling along the floor
-    assert 0 < r["nesterov"].steps_to_tolerance < r["momentum"].steps_to_tolerance
+def _race(scene):
+    surface = scene.get_surface()
+    entries = race(surface, scene.optimizer_specs(), scene.start_point(), scene.steps,
+                   schedule=scene.schedule_fn(), noise=scene.noise, seed=scene.seed)
+    rows = summarize(surface, entries, tol=TOLERANCE)
+    return {e.name: e for e in entries}, {r.name: r for r in rows}
 
 
-def test_too_large_lr_diverges_sgd_but_not_momentum():
-    r = outcome("lr_too_large")
-    assert r["sgd"].diverged_at > 0
-    assert r["momentum"].diverged_at == -1 and r["adam"].diverged_at == -1
+def _holds(claim: Claim, entries, rows) -> bool:
+    e, r = entries[claim.optimizer], rows[claim.optimizer]
+    final = np.inf if e.diverged else e.values[-1]
+    if claim.kind == "ends_below":
+        other = entries[claim.other]
+        return final < (np.inf if other.diverged else other.values[-1])
+    if claim.kind == "mostly_below":
+        a, b = (np.nan_to_num(x.values[1:], nan=np.inf) for x in (e, entries[claim.other]))
+        return np.mean(a < b) >= claim.lo
+    if claim.kind == "reaches":
+        return claim.lo <= r.steps_to_tolerance <= claim.hi
+    if claim.kind == "misses":
+        return r.steps_to_tolerance == -1
+    if claim.kind == "diverges":
+        return e.diverged and claim.lo <= e.diverged_at <= claim.hi
+    if claim.kind == "stable":
+        return not e.diverged
+    if claim.kind == "settles":
+        return e.values[25:75].mean() >= claim.lo * e.values[-50:].mean()
+    raise AssertionError(f"unknown claim kind {claim.kind!r}")
 
 
-def test_saddle_sgd_is_slowest_to_escape():
-    r = outcome("saddle")
-    assert all(r["sgd"].steps_to_tolerance > r[n].steps_to_tolerance
-               for n in ("momentum", "rmsprop", "adam"))
+def _scene(query: str, variant: str = ""):
+    params = parse_qs(query)
+    params.update(parse_qs(variant))
+    scene, warnings = scene_from_query(params)
+    assert warnings == []
+    return scene
 
 
-def test_smooth_valley_settles_where_the_kink_rattles():
-    kink, smooth = outcome("kink"), outcome("smooth_kink")
-    assert kink["sgd"].steps_to_tolerance == -1
-    assert smooth["sgd"].steps_to_tolerance > 0
+CLAIMS = [(name, claim) for name, p in PRESETS.items() for claim in p.claims]
+
+
+@pytest.mark.parametrize("name", list(PRESETS))
+def test_every_caption_states_checked_claims(name):
+    assert PRESETS[name].claims, f"{name}: its caption's claims are not checked"
+
+
+@pytest.mark.parametrize(("name", "claim"), CLAIMS,
+                         ids=[f"{n}-{c.kind}-{c.optimizer}{'-' + c.variant if c.variant else ''}"
+                              for n, c in CLAIMS])
+def test_caption_claim_holds_on_its_scene(name, claim):
+    entries, rows = _race(_scene(PRESETS[name].query, claim.variant))
+    assert _holds(claim, entries, rows), f"{name}: {claim}"
+
+
+@pytest.mark.parametrize("claim", OPENER_CLAIMS, ids=lambda c: f"{c.kind}-{c.optimizer}")
+def test_default_scene_shows_what_its_description_says(claim):
+    entries, rows = _race(Scene())
+    assert _holds(claim, entries, rows), claim
+
+
+def test_a_false_claim_fails():
+    """The checker can fail: the opposite of a true claim is rejected."""
+    entries, rows = _race(PRESETS["lr_too_large"].scene())
+    assert not _holds(Claim("stable", "sgd"), entries, rows)
+    assert not _holds(Claim("ends_below", "sgd", "momentum"), entries, rows)
+    assert not _holds(Claim("reaches", "momentum", lo=0, hi=5), entries, rows)
 
 
 def test_newton_is_attracted_to_the_saddle_saddle_free_newton_is_not():

@@ -236,3 +236,14 @@ def test_shortcuts_keep_results_exact() -> None:
     for i, mu in enumerate(res.y_values):
         for j, lr in enumerate(lrs):
             assert_cell_equals_single_run(res, i, j, {"lr": lr, "momentum": mu})
+
+
+def test_auto_tuned_lrs_read_like_slider_stops() -> None:
+    """Legends show tuned lrs as the slider does (0.004, not 0.00398107)."""
+    from analysis.sweep import auto_tune
+    from surfaces import SURFACES
+
+    tuned = auto_tune(SURFACES["rosenbrock"], [("sgd", {}), ("adam", {})], steps=50)
+    for _, hp in tuned:
+        lr = hp["lr"]
+        assert lr == float(format(lr, ".2g")), lr

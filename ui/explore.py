@@ -8,9 +8,11 @@ from typing import Any
 import numpy as np
 import streamlit as st
 
+import optimizers
 import viz
 from analysis import applies_to_sweep, basins, compare_search, sweep, theory_curves
 from analysis.basins import BasinResult
+from analysis.budget import grid_sizes, max_runs
 from analysis.scene import Scene
 from analysis.search import SearchComparison
 from analysis.sweep import SweepResult, default_axes
@@ -35,32 +37,35 @@ def _base_hparams(scene: Scene, name: str) -> dict[str, Any]:
 
 
 @st.cache_data(max_entries=8, show_spinner=False)
-def cached_sweep(scene: Scene, name: str, y_param: str, resolution: int, _progress=None
-                 ) -> SweepResult:
+def cached_sweep(scene: Scene, name: str, y_param: str, resolution: int) -> SweepResult:
     xs, ys = default_axes("lr", y_param, resolution, resolution)
+    if y_param == "momentum" and _base_hparams(scene, name).get(
+            "nesterov", optimizers.defaults(name).get("nesterov")):
+        ys = ys[ys > 0]  # Nesterov needs a momentum (torch raises at 0; it would be plain SGD)
     # A decay sweep brings its own schedule; any other sweep runs under the race's schedule.
     schedule, kwargs = (None, None) if y_param in ("decay", "gamma") else scene.schedule_spec()
     return sweep(scene.get_surface(), name, _base_hparams(scene, name), x_param="lr",
                  x_values=xs, y_param=y_param, y_values=ys, start=scene.start_point(),
-                 steps=scene.steps, schedule=schedule, schedule_kwargs=kwargs,
-                 progress=_progress)
+                 steps=scene.steps, schedule=schedule, schedule_kwargs=kwargs)
 
 
 @st.cache_data(max_entries=8, show_spinner=False)
 def cached_search(scene: Scene, name: str, y_param: str, x_range: tuple, y_range: tuple
                   ) -> SearchComparison:
-    return compare_search(scene.get_surface(), name, _base_hparams(scene, name),
+    surface = scene.get_surface()
+    seeds = min(SEARCH_SEEDS, max(1, max_runs(surface, scene.steps) // (2 * SEARCH_BUDGET)))
+    return compare_search(surface, name, _base_hparams(scene, name),
                           x_param="lr", x_range=x_range, y_param=y_param, y_range=y_range,
-                          budget=SEARCH_BUDGET, seeds=SEARCH_SEEDS,
+                          budget=SEARCH_BUDGET, seeds=seeds,
                           rng=np.random.default_rng(scene.seed), start=scene.start_point(),
                           steps=scene.steps)
 
 
 @st.cache_data(max_entries=8, show_spinner=False)
-def cached_basins(scene: Scene, name: str, resolution: int, _progress=None) -> BasinResult:
+def cached_basins(scene: Scene, name: str, resolution: int) -> BasinResult:
     schedule, kwargs = scene.schedule_spec()
     return basins(scene.get_surface(), name, scene.hparams(name), resolution, scene.steps,
-                  schedule=schedule, schedule_kwargs=kwargs, progress=_progress)
+                  schedule=schedule, schedule_kwargs=kwargs)
 
 
 def _load_cell(result: SweepResult) -> None:
@@ -87,9 +92,18 @@ def _load_cell(result: SweepResult) -> None:
     st.session_state["view"] = "race"
 
 
-def _progress_bar():
-    bar = st.progress(0.0, text="computing…")
-    return bar, (lambda f: bar.progress(min(max(float(f), 0.0), 1.0), text="computing…"))
+def _grid_select(column: Any, scene: Scene, options: tuple[int, ...], default: int,
+                 key: str) -> int:
+    """The grid-size menu, offering only the sizes the work budget allows on this surface
+    (a cached view never draws: its spinner is the caller's)."""
+    sizes = grid_sizes(options, scene.get_surface(), scene.steps)
+    if st.session_state.get(key) not in sizes:
+        st.session_state.pop(key, None)
+    index = sizes.index(default) if default in sizes else len(sizes) - 1
+    return column.selectbox("cells", sizes, index=index, key=key,
+                            help=None if sizes == options else
+                            "Coarser here: every gradient of this surface costs "
+                            f"{scene.get_surface().cost:g} times a formula's.")
 
 
 def sweep_view(scene: Scene) -> None:
@@ -98,14 +112,13 @@ def sweep_view(scene: Scene) -> None:
     name = c1.selectbox("Optimizer", names, format_func=theme.label, key="sweep_opt")
     axes = [label for label, (_, only) in Y_AXES.items() if only is None or name in only]
     y_label = c2.selectbox("against", axes, key="sweep_y")
-    resolution = c3.selectbox("cells", RESOLUTIONS, index=1, key="sweep_res")
+    resolution = _grid_select(c3, scene, RESOLUTIONS, 100, "sweep_res")
     metric = c4.radio("colour", ["final_loss", "steps_to_tol"], horizontal=True,
                       key="sweep_metric", format_func={"final_loss": "final loss",
                                                        "steps_to_tol": "steps to 1e-3"}.get)
     y_param = Y_AXES[y_label][0]
-    bar, progress = _progress_bar()
-    result = cached_sweep(scene.race_key(), name, y_param, resolution, _progress=progress)
-    bar.empty()
+    with st.spinner("computing the sweep…"):
+        result = cached_sweep(scene.race_key(), name, y_param, resolution)
     theory = applies_to_sweep(scene.get_surface(), name, _base_hparams(scene, name),
                               result.x_name, result.y_name, result.schedule)
     curves = None
@@ -138,7 +151,7 @@ def sweep_view(scene: Scene) -> None:
 
 
 def _current_setting(scene: Scene, name: str, y_param: str) -> tuple[float, float] | None:
-    hp = scene.hparams(name)
+    hp = {**optimizers.defaults(name), **scene.hparams(name)}
     if y_param == "momentum":
         return (hp["lr"], float(hp.get("momentum", 0.0)))
     if y_param.startswith("betas["):
@@ -158,13 +171,13 @@ def basins_view(scene: Scene) -> None:
     first = c1.selectbox("Left", names, format_func=theme.label, key="basin_a")
     second = c2.selectbox("Right", names, index=min(1, len(names) - 1),
                           format_func=theme.label, key="basin_b")
-    resolution = c3.selectbox("cells", (100, 150, 200, 300), index=1, key="basin_res")
+    resolution = _grid_select(c3, scene, (100, 150, 200, 300), 150, "basin_res")
     results = []
-    for name in dict.fromkeys((first, second)):
-        bar, progress = _progress_bar()
-        results.append((f"{theme.label(name)} · lr {scene.hparams(name)['lr']:g}",
-                        cached_basins(scene.race_key(), name, resolution, _progress=progress)))
-        bar.empty()
+    with st.spinner("computing the basins…"):
+        for name in dict.fromkeys((first, second)):
+            lr = scene.hparams(name).get("lr")  # Newton's methods take no shared lr
+            results.append((theme.label(name) + ("" if lr is None else f" · lr {lr:g}"),
+                            cached_basins(scene.race_key(), name, resolution)))
     st.plotly_chart(viz.basins_figure(surface, results), theme=None, key="basins_chart")
     names_of = {i: f"min ({x:.2f}, {y:.2f})" for i, (x, y) in enumerate(surface.minima)}
     names_of.update({-1: "not converged", -2: "diverged"})

@@ -24,7 +24,8 @@ def cached_replay(scene: Scene, name: str) -> Replay:
 @st.fragment
 def _step_panel(scene: Scene, rep: Replay) -> None:
     """Only this fragment reruns while the step slider moves."""
-    k = st.slider("Step k", 1, rep.n_steps, 1, key="step_k")
+    # a slider needs two ends: one step (the next one diverged) is shown as it is
+    k = st.slider("Step k", 1, rep.n_steps, 1, key="step_k") if rep.n_steps > 1 else 1
     ex = explain(rep, k)
     left, right = st.columns([5, 6], gap="small")
     grid = cached.grid(scene, cached.GRID_RESOLUTION)

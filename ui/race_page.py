@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import replace
 
 import streamlit as st
 
 import viz
 from analysis import quadratic_theory, summarize
+from analysis.diagnose import LEARNING_RATE, MOMENTUM, UNBOUNDED, divergence_cause
 from analysis.presets import PRESETS
 from analysis.race import RaceEntry
 from analysis.scene import VIEWS, Scene
@@ -35,21 +37,52 @@ def _on_map_click() -> None:
         st.session_state["start_y"] = float(click["y"])
 
 
-def divergence_note(entries: tuple[RaceEntry, ...]) -> str | None:
+def divergence_note(entries: tuple[RaceEntry, ...],
+                    causes: Mapping[str, str] | None = None) -> str | None:
     """One warning for every run that blew up (one line, so the chart stays in view on a
-    projector), or None."""
+    projector), with the reason `analysis.diagnose` found for each (the lr if unknown), or
+    None."""
     blown = [e for e in entries if e.diverged]
     if not blown:
         return None
+    causes = causes or {}
     head = ", ".join([f"{theme.label(blown[0].name)} diverged at step {blown[0].diverged_at}"]
                      + [f"{theme.label(e.name)} at step {e.diverged_at}" for e in blown[1:]])
-    # Newton's methods take a step size (1 unless set), not the shared lr.
-    lrs = sorted({float(e.hparams.get("lr", 1.0)) for e in blown})
-    rate = (f"the learning rate {lrs[0]:g} is" if len(lrs) == 1 else
-            "the learning rates " + ", ".join(f"{lr:g}" for lr in lrs) + " are")
+    reasons = []
+    by_lr = [e for e in blown if causes.get(e.name, LEARNING_RATE) == LEARNING_RATE]
+    if by_lr:
+        # Newton's methods take a step size (1 unless set), not the shared lr.
+        lrs = sorted({float(e.hparams.get("lr", 1.0)) for e in by_lr})
+        rate = (f"the learning rate {lrs[0]:g} is" if len(lrs) == 1 else
+                "the learning rates " + ", ".join(f"{lr:g}" for lr in lrs) + " are")
+        who = "" if len(by_lr) == len(blown) else f" ({_names(by_lr)})"
+        reasons.append(f"{rate} too large for this surface{who}, so each step overshoots "
+                       "further")
+    by_momentum = [e for e in blown if causes.get(e.name) == MOMENTUM]
+    if by_momentum:
+        mus = sorted({float(e.hparams["momentum"]) for e in by_momentum})
+        reasons.append(f"momentum μ = {', '.join(f'{m:g}' for m in mus)} is too high for "
+                       f"this lr ({_names(by_momentum)}): the velocity keeps growing, and "
+                       "without momentum the same lr stays on the map")
+    falling = [e for e in blown if causes.get(e.name) == UNBOUNDED]
+    if falling:
+        reasons.append(f"the loss falls without bound that way ({_names(falling)}): this "
+                       "surface has no minimum there, so descent leaves the map downhill, "
+                       "whatever the lr")
     fate = "Its line stops where it" if len(blown) == 1 else "Their lines stop where they"
-    return (f"**{head}**: {rate} too large for this surface, so each step overshoots "
-            f"further. {fate} left the map.")
+    return f"**{head}**: {'; '.join(reasons)}. {fate} left the map."
+
+
+def _names(entries: list[RaceEntry]) -> str:
+    return ", ".join(theme.label(e.name) for e in entries)
+
+
+def divergence_causes(scene: Scene, entries: tuple[RaceEntry, ...]) -> dict[str, str]:
+    """The reason each diverged run left the map (noise-free reruns: cheap, and only for
+    runs that diverged)."""
+    surface, start, schedule = scene.get_surface(), scene.start_point(), scene.schedule_fn()
+    return {e.name: divergence_cause(surface, e, start, schedule)
+            for e in entries if e.diverged}
 
 
 def results_table(scene: Scene, entries: tuple[RaceEntry, ...]) -> None:
@@ -92,7 +125,7 @@ def _header(scene: Scene) -> Scene:
     """Title, the active preset's caption, the view switch and the share link."""
     surface = scene.get_surface()
     head, share = st.columns([8, 1.3], vertical_alignment="bottom")
-    head.markdown(f"##### {surface.title}")
+    head.markdown(f"##### {theme.literal(surface.title)}")
     # Only the chosen view is drawn: a hidden 3D tab would still re-render on every change.
     scene = replace(scene, view=st.segmented_control(
         "View", list(VIEWS), format_func=VIEWS.get, key="view", required=True,
@@ -153,7 +186,7 @@ def race_page() -> None:
     note = shared_lr_note(scene)
     if note:
         alerts.warning(note)
-    note = divergence_note(entries)
+    note = divergence_note(entries, divergence_causes(scene, entries))
     if note:
         alerts.warning(note)
     _race_view(scene, entries, presenting)

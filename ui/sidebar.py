@@ -271,7 +271,7 @@ def sidebar() -> Scene:
     surface = custom.get_surface() if custom else Scene(surface=name).get_surface()
     # Inline KaTeX (not st.latex) so a long formula wraps at + and = in a narrow sidebar.
     sb.markdown(f"${surface.formula}$")
-    sb.caption(surface.description)
+    sb.caption(theme.literal(surface.description))
     chosen = tuple(sb.multiselect("Optimizers", list(ALL_OPTIMIZERS),
                                   format_func=theme.label, key="optimizers"))
     lr = log_select_slider(sb, "Learning rate (log scale)", LR_OPTIONS, "lr",

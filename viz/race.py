@@ -85,6 +85,8 @@ def entry_name(entry: RaceEntry, show_lr: bool = True) -> str:
     """Legend text: the optimizer's label and its effective lr, plus its fate if it blew up."""
     lr = entry.hparams.get("lr")
     text = theme.label(entry.name) + (f" · lr {lr:g}" if lr is not None and show_lr else "")
+    if entry.name == "nesterov" and not entry.hparams.get("nesterov", True):
+        text += " (μ = 0: plain SGD)"
     if entry.diverged:
         text += f" (diverged at step {entry.diverged_at})"
     return text

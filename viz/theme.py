@@ -7,6 +7,7 @@ path can be told apart without colour at all (and on a grey-scale projector).
 
 from __future__ import annotations
 
+import re
 from types import MappingProxyType
 from typing import Any
 
@@ -75,6 +76,19 @@ SURFACE_COLORSCALE = (
 )
 
 FONT_FAMILY = "Inter, 'Source Sans Pro', 'Helvetica Neue', Arial, sans-serif"
+
+
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|~<>$^])")
+
+
+def literal(text: str) -> str:
+    r"""``text`` escaped for Markdown, so a typed formula shows as typed: ``(x**2+y-11)**2``
+    keeps its stars instead of turning into italics, and ``$`` starts no LaTeX.
+
+    >>> print(literal("(x**2+y-11)**2"))
+    \(x\*\*2\+y\-11\)\*\*2
+    """
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", text)
 
 
 def label(name: str) -> str:
