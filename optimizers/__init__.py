@@ -23,11 +23,13 @@ True
 
 from optimizers import schedules
 from optimizers._core import Optimizer, UnknownNameError
+from optimizers._lbfgs import LINE_SEARCHES
 from optimizers._registry import NEEDS_HESSIAN, OPTIMIZERS, SECOND_ORDER, defaults, make
 from optimizers.run import StepRecord, Trajectory, iterate, run
 from optimizers.schedules import SCHEDULES, Schedule, make_schedule, multipliers
 
 __all__ = [
+    "LINE_SEARCHES",
     "NEEDS_HESSIAN",
     "OPTIMIZERS",
     "SCHEDULES",

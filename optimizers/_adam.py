@@ -16,24 +16,15 @@ from optimizers._core import (
     frozen,
     full_shape,
     is_array,
+    nonnegative,
     nonzero,
     scaled_lr,
+    valid_eps,
+    valid_lr,
     zeros,
 )
 
 BETAS = (0.9, 0.999)
-
-
-def _lr(value: Any) -> Hyper:
-    return checked("lr", value, lambda x: x >= 0.0, "Invalid learning rate: {}")
-
-
-def _eps(value: Any) -> Hyper:
-    return checked("eps", value, lambda x: x >= 0.0, "Invalid epsilon value: {}")
-
-
-def _weight_decay(value: Any) -> Hyper:
-    return checked("weight_decay", value, lambda x: x >= 0.0, "Invalid weight_decay value: {}")
 
 
 def _betas(betas: Any) -> tuple[Hyper, Hyper]:
@@ -285,10 +276,10 @@ def _adam(
     amsgrad: Any,
     decoupled: Any,
 ) -> Optimizer:
-    lr = _lr(lr)
-    eps = _eps(eps)
+    lr = valid_lr(lr)
+    eps = valid_eps(eps)
     b1, b2 = _betas(betas)
-    weight_decay = _weight_decay(weight_decay)
+    weight_decay = nonnegative("weight_decay", weight_decay)
     amsgrad = as_flag("amsgrad", amsgrad)
     decoupled = as_flag("decoupled_weight_decay", decoupled)
     hp = {"lr": lr, "betas": (b1, b2), "eps": eps, "weight_decay": weight_decay}
@@ -427,10 +418,10 @@ def nadam(
     >>> x.round(6), state.t
     (array([0.752729, 0.752729]), 3)
     """
-    lr = _lr(lr)
-    eps = _eps(eps)
+    lr = valid_lr(lr)
+    eps = valid_eps(eps)
     b1, b2 = _betas(betas)
-    weight_decay = _weight_decay(weight_decay)
+    weight_decay = nonnegative("weight_decay", weight_decay)
     momentum_decay = checked(
         "momentum_decay", momentum_decay, lambda x: x >= 0.0, "Invalid momentum_decay value: {}"
     )
@@ -578,10 +569,10 @@ def radam(
     >>> x
     array([0.99, 0.9 ])
     """
-    lr = _lr(lr)
-    eps = _eps(eps)
+    lr = valid_lr(lr)
+    eps = valid_eps(eps)
     b1, b2 = _betas(betas)
-    weight_decay = _weight_decay(weight_decay)
+    weight_decay = nonnegative("weight_decay", weight_decay)
     decoupled = as_flag("decoupled_weight_decay", decoupled_weight_decay)
     hparams = frozen(
         {
@@ -712,10 +703,10 @@ def adamax(
     >>> x.round(6)
     array([0.9, 0.9])
     """
-    lr = _lr(lr)
-    eps = _eps(eps)
+    lr = valid_lr(lr)
+    eps = valid_eps(eps)
     b1, b2 = _betas(betas)
-    weight_decay = _weight_decay(weight_decay)
+    weight_decay = nonnegative("weight_decay", weight_decay)
     hparams = frozen({"lr": lr, "betas": (b1, b2), "eps": eps, "weight_decay": weight_decay})
     use_wd = nonzero(weight_decay)
     omb1 = 1.0 - b1
