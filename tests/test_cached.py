@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from analysis.race import race, race_over_lrs
-from analysis.scene import Scene
+from scene import Scene
 from ui import cached
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")

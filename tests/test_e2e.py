@@ -177,7 +177,7 @@ def test_the_chart_rebuilds_the_frames_python_makes(page, server):
     import numpy as np
 
     import viz
-    from analysis.scene import Scene
+    from scene import Scene
     from ui import cached
     from viz import scrub
 
@@ -382,7 +382,7 @@ def test_keyboard_plays_and_steps_from_the_page(page, server):
 
 
 def test_a_lecture_preset_loads_its_scene(page, server):
-    from analysis.presets import PRESETS
+    from scene.presets import PRESETS
     from surfaces import SURFACES
 
     preset = PRESETS["momentum_ravine"]

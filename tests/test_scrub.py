@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 import viz
-from analysis.scene import Scene
+from scene import Scene
 from ui import cached
 from viz import scrub
 

@@ -19,7 +19,7 @@ import optimizers
 import viz
 from analysis import race
 from analysis.race import RaceEntry, race_over_lrs
-from analysis.scene import Scene
+from scene import Scene
 
 GRID_RESOLUTION = 80
 # The learning-rate slider's stops (log-spaced, 1e-4..10), raced in blocks of LR_BLOCK stops.

@@ -9,7 +9,7 @@ from __future__ import annotations
 import streamlit as st
 
 from analysis.race import RaceEntry
-from analysis.scene import Scene
+from scene import Scene
 
 EXPORTS_KEY = "_exports"
 KINDS = {

@@ -6,8 +6,8 @@ import numpy as np
 import streamlit as st
 
 from analysis.gradcheck import GradCheckResult, crease_point, gradient_check, verdict
-from analysis.scene import Scene
 from analysis.stepthrough import Replay, explain, fmt_vec, replay
+from scene import Scene
 from ui import cached
 from viz import theme
 from viz.gradcheck import gradcheck_figure

@@ -10,9 +10,9 @@ import streamlit as st
 import viz
 from analysis import quadratic_theory, summarize
 from analysis.diagnose import LEARNING_RATE, MOMENTUM, UNBOUNDED, divergence_cause
-from analysis.presets import PRESETS
 from analysis.race import RaceEntry
-from analysis.scene import VIEWS, Scene
+from scene.presets import PRESETS
+from scene.scene import VIEWS, Scene
 from ui import cached
 from ui.explore import basins_view, sweep_view
 from ui.exports import export_panel

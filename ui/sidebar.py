@@ -9,8 +9,10 @@ import numpy as np
 import streamlit as st
 
 import optimizers
-from analysis.presets import PRESETS
-from analysis.scene import (
+from analysis.sweep import auto_tune, shared_lr_warning
+from optimizers import LINE_SEARCHES
+from scene.presets import PRESETS
+from scene.scene import (
     ALL_OPTIMIZERS,
     CUSTOM,
     DECAY_SETTINGS,
@@ -23,8 +25,6 @@ from analysis.scene import (
     Scene,
     surface_defaults,
 )
-from analysis.sweep import auto_tune, shared_lr_warning
-from analysis.urlstate import LINE_SEARCHES
 from surfaces import MAX_LENGTH, SURFACES, ExpressionError
 from ui.cached import LR_OPTIONS, slider_label, slider_stops
 from ui.state import apply_scene, hp_key, set_hp
