@@ -76,13 +76,13 @@ def _own_races(scene: Scene) -> dict[str, RaceEntry]:
         scene.steps, schedule=scene.schedule_fn()), strict=True))
 
 
-# Each block is ~0.4 MB (5 optimizers x 300 steps x 8 lrs); 48 hold the stops around the lr
-# of 20 sessions with distinct scenes (up to two blocks each), so none is raced twice.
+# 48 blocks hold the stops around the lr of 20 sessions with distinct scenes (up to two
+# blocks each), so none is raced twice (sizes: docs/performance.md).
 @st.cache_data(max_entries=48, show_spinner=False)
 def _slider_races(scene: Scene, block: int) -> list[dict[str, RaceEntry]]:
     """For each stop of the lr slider's ``block``-th block of ``LR_BLOCK`` stops, the races
     of the optimizers that follow it. Blocks, not all 51 stops: the same cost per batch
-    (per-call overhead), a sixth of the memory (~0.4 MB for 5 optimizers x 300 steps)."""
+    (per-call overhead), a sixth of the memory."""
     followers = [n for n in scene.optimizers if _follows_the_slider(scene, n)]
     lrs = LR_OPTIONS[block * LR_BLOCK:(block + 1) * LR_BLOCK]
     races = race_over_lrs(scene.get_surface(), [(n, scene.hparams(n)) for n in followers],
@@ -146,8 +146,8 @@ def lr_scrub_json(scene: Scene, font_size: int) -> str | None:
     current one's figure is the one sent with it), only those whose figure differs from this
     one in moving parts alone. None where the lr slider does not drive cheap block races (noisy
     gradients, or no optimizer follows the slider): the chart then waits for the rerun."""
-    # Not cached itself: it is spliced from cached variants in about a millisecond, and 20
-    # sessions' payloads (~0.16 MB each) would cost more memory than they save time.
+    # Not cached itself: splicing cached variants is cheap, and keeping every session's
+    # payload would cost more memory than it saves time (docs/performance.md).
     scene = scene.race_key()
     if scene.noise or not any(_follows_the_slider(scene, n) for n in scene.optimizers):
         return None
@@ -166,8 +166,8 @@ def lr_scrub_json(scene: Scene, font_size: int) -> str | None:
     return f'{{"current":{json.dumps(slider_label(scene.lr))},"variants":{{{body}}}}}'
 
 
-# Enough for 20 sessions each a few slider stops from its start (~26 KB each): fewer, and
-# a classroom of distinct scenes evicts and re-races them on every move.
+# Enough for 20 sessions each a few slider stops from its start: fewer, and a classroom of
+# distinct scenes evicts and re-races them on every move (sizes: docs/performance.md).
 @st.cache_data(max_entries=320, show_spinner=False)
 def _lr_variant(scene: Scene, font_size: int) -> tuple[str, str]:
     """One lr's figure as (its structure digest, its moving parts and attribution as JSON).

@@ -128,9 +128,9 @@ def _sync(key: str) -> None:
 def _advanced_input(label: str, key: str, kind: str, **kwargs: Any) -> None:
     """One advanced widget, mirroring the persistent key ``key`` (``hp_...``).
 
-    Why a mirror: these widgets are drawn only while "Advanced" is open (40 widgets on every
-    rerun cost ~0.3 s in the browser), and Streamlit forgets the state of widgets that are not
-    drawn; the scene's values live in plain session keys that it never forgets.
+    Why a mirror: these widgets are drawn only while "Advanced" is open (every widget costs
+    browser time on every rerun: docs/performance.md), and Streamlit forgets the state of
+    widgets that are not drawn; the scene's values live in plain session keys it never forgets.
     """
     wkey = WIDGET_PREFIX + key
     if wkey not in st.session_state:
@@ -255,8 +255,8 @@ def _load_preset() -> None:
 
 
 def preset_widgets(container: Any) -> None:
-    # One menu, not a button per preset: every element on the page costs ~2 ms of every
-    # rerun in the browser (measured: 60 extra widgets added 110 ms to a slider move).
+    # One menu, not a button per preset: every element on the page costs browser time on
+    # every rerun, a slider move included (docs/performance.md).
     container.menu_button("Lecture presets", list(PRESETS), key="preset_menu",
                           format_func=lambda name: PRESETS[name].title, on_click=_load_preset,
                           icon=":material/school:", width="stretch")

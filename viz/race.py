@@ -25,8 +25,8 @@ from viz.spec import Spec, SpecFigure, typed_array
 Array = npt.NDArray[np.float64]
 
 MAX_FRAMES = 150
-# Plotly draws every slider step as DOM on each render: 150 steps cost ~0.5 s on first draw and
-# ~90 ms per update in headless Chromium, 50 steps ~20 ms. Play still shows every frame.
+# Plotly draws every slider step as DOM on each render, so their number sets the chart's
+# redraw time (docs/performance.md). Play still shows every frame.
 MAX_SLIDER_STEPS = 50
 MAP_DOMAIN = (0.0, 0.55)
 BOTTOM_MARGIN = 125  # x title, Play/Pause and the step slider, the attribution line

@@ -13,7 +13,8 @@ Pipeline (each step bounded by the ``MAX_*`` limits, all checked before any SymP
    Each operation's local partial derivatives come from :func:`sympy.diff`; the chain rule
    (to second order) links them, so the derivatives are exact and the symbolic work is linear
    in the number of nodes. (Differentiating the whole expression instead made SymPy
-   canonicalize ever larger sums: 9-15 s for a 100-character tower ``x**x**...**x``.)
+   canonicalize ever larger sums, seconds for a short tower ``x**x**...**x``:
+   docs/performance.md.)
 4. :func:`sympy.lambdify` prints the tape as NumPy code.
 
 Modules, one per step: :mod:`~surfaces.expression.functions` (the function table),

@@ -147,8 +147,9 @@ def rule(operation: str) -> _Rule:
     """The derivative rule of one operation, e.g. ``"Pow"`` or ``"sin"``.
 
     Cached: this is a constant table of at most ``len(_TEMPLATES)`` = 17 entries, filled
-    lazily because ``sympy.diff`` takes ~50 ms per rule (0.8 s for all of them). The result
-    depends only on the key and is immutable, so the cache is invisible except for speed.
+    lazily because ``sympy.diff`` is slow (docs/performance.md) and a formula needs a few.
+    The result depends only on the key and is immutable, so the cache is invisible except for
+    speed.
     """
     return _Rule.of(_TEMPLATES[operation])
 
