@@ -422,3 +422,23 @@ def test_the_page_offers_every_slide_shape_with_its_size():
     assert list(SHAPES) == list(export.SLIDES)
     for key, slide in export.SLIDES.items():
         assert "{}×{}".format(*slide.picture) in SHAPES[key]
+
+
+def test_a_long_legend_fits_without_squeezing_the_map():
+    """Fourteen optimizers: the legend gets smaller type, stays in the picture, and the map
+    keeps its width."""
+    from dataclasses import replace
+
+    names = list(theme.OPTIMIZER_COLORS)[:14]
+    entries = [
+        replace(spiral(n, (-1.5, 1.5), (0.1 * i - 0.7, 0.05 * i - 0.3), 30),
+                hparams={"lr": 0.00125 * (i + 1)}, diverged_at=29 if i % 2 else -1)
+        for i, n in enumerate(names)
+    ]  # long labels: "Momentum · lr 0.0025 (diverged at step 29)"  # fmt: skip
+    drawn = static.race_picture(bowl(), entries, attribution="x", static=True,
+                                **export.SLIDES["16:9"].picture_kwargs())  # fmt: skip
+    drawn.canvas.draw()
+    legend = next(a for a in drawn.fig.axes if a not in (drawn.map, drawn.loss)).get_legend()
+    box = legend.get_window_extent()
+    assert box.x0 >= 0 and box.x1 <= 1920 and box.y0 >= 0 and box.y1 <= 1080
+    assert drawn.map.get_window_extent().width > 0.35 * 1920

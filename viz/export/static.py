@@ -265,10 +265,13 @@ def race_picture(
     handles = [Line2D([], [], label=entry_name(e), **_style(e.name, static)) for e in entries]
     columns = 1 if len(handles) + 3 <= 6 else 2  # + minimum, saddle, start
     if loss_panel:
-        # The legend's cell is as tall as its rows; the loss chart takes the rest.
+        # The legend's cell is as tall as its rows, up to 3/8 of the column; the loss chart
+        # takes the rest (a longer legend gets smaller type: _fit_legend).
         rows = -(-(len(handles) + 3) // columns)
-        grid = fig.add_gridspec(2, 2, width_ratios=(_map_share(surface, width, height), 1.0),
-                                height_ratios=(3.0, 0.25 + 0.3 * rows))  # fmt: skip
+        legend_share = min(0.25 + 0.3 * rows, 1.8)
+        map_share = _map_share(surface, width, height)
+        grid = fig.add_gridspec(2, 2, width_ratios=(map_share, 1.0),
+                                height_ratios=(3.0, legend_share))  # fmt: skip
         ax = fig.add_subplot(grid[:, 0])
         loss_ax: Axes | None = fig.add_subplot(grid[0, 1])
         legend_ax = fig.add_subplot(grid[1, 1])
@@ -292,8 +295,9 @@ def race_picture(
     if loss_ax is not None:
         _loss_axes(loss_ax, surface, entries, static)
         if handles:
-            legend_ax.legend(handles=handles, loc="upper left", ncols=columns,
-                             borderaxespad=0.0, **LEGEND_STYLE)  # fmt: skip
+            cell = (width / (1 + map_share) - 0.06 * width,
+                    height * (1 - 2 * STRIP - 0.12) * legend_share / (3.0 + legend_share))
+            _fit_legend(legend_ax, handles, columns, cell)
     elif handles:
         if (x1 - x0) / (y1 - y0) > 0.94 * width / height:  # a wide map: legend above it
             ax.legend(handles=handles, loc="lower center", bbox_to_anchor=(0.5, 1.01),
@@ -307,6 +311,21 @@ def race_picture(
     if loss_ax is None:
         _centre(fig, ax, title)
     return _Drawn(fig, canvas, ax, loss_ax)
+
+
+def _fit_legend(ax: Axes, handles: list[Line2D], columns: int, cell: tuple[float, float]) -> None:
+    """The legend in its cell (``(width, height)`` pixels, roughly): in the house size if it
+    fits, else in smaller type (down to 60 %), so that a race of many optimizers never
+    squeezes the map or runs off the picture."""
+    renderer = ax.figure.canvas.get_renderer()
+    size = float(LEGEND_STYLE["fontsize"])
+    for _ in range(5):
+        legend = ax.legend(handles=handles, loc="upper left", ncols=columns, borderaxespad=0.0,
+                           **{**LEGEND_STYLE, "fontsize": size})  # fmt: skip
+        box = legend.get_window_extent(renderer)
+        if box.width <= cell[0] and box.height <= cell[1]:
+            return
+        size *= 0.88
 
 
 def _map_share(surface: Surface, width: int, height: int) -> float:
