@@ -65,6 +65,14 @@ VERDICTS = MappingProxyType({
 })
 """The verdict names, in order from best to worst, with the notes' wording."""
 
+VERDICT_LABELS = MappingProxyType({
+    "good": "good",
+    "ok_if_kinked": "OK only for a kinked objective",
+    "uneasy": "uncomfortable",
+    "wrong": "the gradient is probably wrong",
+})
+"""Short words for each verdict, as a page says them next to a number."""
+
 _FLOOR = float(np.finfo(np.float64).tiny)
 _DELTA = 1e-3  # step of the finite differences of the gradient in `ErrorModel`
 

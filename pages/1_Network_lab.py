@@ -226,14 +226,24 @@ def cached_landscape(
     return surface.grid(61)
 
 
+# Where each piece of advice comes from, as a student reads it (the claims keep the
+# source documents' ids).
+SOURCE_WORDS = {
+    "001 answer": "an answer on a Q&A site",
+    "001 question": "the question's author",
+    "001 question/comments": "the question's comments",
+    "002 book (quoted)": "a textbook",
+}
+
+
 def landscape_section(cfg: dict, run: int) -> None:
     with st.expander("Loss landscape around this run (Li et al., 2018)"):
         st.markdown(
             "The training loss on a plane through the picked run's final weights, spanned by "
             "two random *filter-normalized* directions: each unit's incoming weights are "
             "perturbed in proportion to their own size, so 1 on an axis means a change as large "
-            "as the weights. `netlab.landscape_surface` offers the same slice as a `Surface` "
-            "(exact gradient and Hessian) for the optimizer race."
+            "as the weights. The optimizer race has such a slice as its *network* surface "
+            "(exact gradient and Hessian): race the optimizers on a real network's loss there."
         )
         span = st.select_slider("Half-width", (0.25, 0.5, 1.0, 2.0), value=1.0, key="nl_span")
         xs, ys, Z = cached_landscape(tuple(sorted(cfg.items())), run, span)
@@ -241,7 +251,7 @@ def landscape_section(cfg: dict, run: int) -> None:
 
 
 def comparison_section(cfg: dict) -> None:
-    st.header("Putting the documents' claims to the test")
+    st.header("Common advice about this network, put to the test")
     st.markdown(
         f"The grid trains **{', '.join(netlab.GRID_ACTIVATIONS)}** with "
         f"**H = {' and '.join(map(str, netlab.GRID_HIDDEN))}** units and "
@@ -286,7 +296,8 @@ def comparison_section(cfg: dict) -> None:
         "docs/netlab_results.md also compares them at a shared learning rate."
     )
     for claim in claims:
-        st.markdown(f"**{claim['claim']}** *({claim['source']})*  \n{claim['verdict']}")
+        source = SOURCE_WORDS.get(claim["source"], claim["source"])
+        st.markdown(f"**{claim['claim']}** *({source})*  \n{claim['verdict']}")
         with st.expander("What was measured"):
             st.caption(claim["measurement"])
     st.caption(

@@ -171,9 +171,9 @@ SMOOTH_KINK = Surface(
     name="smooth_kink",
     title="Smoothed kink (softplus)",
     formula=(
+        # = (softplus(4u) + softplus(-4u) - 2 ln 2) / 4: too long for the sidebar
         r"f(x, y) = s\left(x - \tfrac{1}{2}y\right) + \tfrac{1}{4}y^2,\quad"
-        r" s(u) = \tfrac{1}{4}\left(\operatorname{softplus}(4u) + \operatorname{softplus}(-4u)"
-        r" - 2\ln 2\right) = \tfrac{1}{2}\ln\cosh(2u)"
+        r" s(u) = \tfrac{1}{2}\ln\cosh(2u)"
     ),
     value=smooth_kink_value,
     grad=smooth_kink_grad,

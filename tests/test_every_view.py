@@ -71,3 +71,29 @@ def test_link_opens_twice_without_exception(link: str) -> None:
     for visit in ("first", "second (from caches)"):
         at = _open(link)
         assert not at.exception, f"{link} ({visit} visit): {at.exception[0].value}"
+
+
+def test_every_sweep_axis_metric_and_overlay_opens() -> None:
+    """The sweep view's own controls, each option, on a fresh session and then its caches."""
+    from ui.explore import Y_AXES
+
+    for visit in ("first", "second (from caches)"):
+        at = _open("s=ravine&view=sweep&opt=nesterov,rmsprop,adam,sgd")
+        for name in ("nesterov", "rmsprop", "adam", "sgd"):
+            at.selectbox(key="sweep_opt").set_value(name).run()
+            options = [label for label, (_, only) in Y_AXES.items()
+                       if only is None or name in only]
+            for label in options:
+                at.selectbox(key="sweep_y").set_value(label).run()
+                assert not at.exception, f"{name} × {label} ({visit}): {at.exception[0].value}"
+        at.radio(key="sweep_metric").set_value("steps_to_tol").run()
+        at.toggle(key="sweep_search").set_value(True).run()
+        assert not at.exception, f"overlay ({visit}): {at.exception[0].value}"
+
+
+@pytest.mark.parametrize("point", [(1e4, -1e4), (0.0, 0.0), (-1e-300, 1e-300)])
+def test_gradient_check_at_extreme_points(point) -> None:
+    at = _open("s=rosenbrock&view=gradcheck")
+    at.number_input(key="gc_x").set_value(point[0])
+    at.number_input(key="gc_y").set_value(point[1]).run()
+    assert not at.exception, at.exception[0].value

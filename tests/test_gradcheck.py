@@ -304,3 +304,10 @@ def test_figure_without_model_and_with_exact_zeros():
     names = [t["name"] for t in bowl.spec["data"] if "name" in t]
     assert "∝ h²: centered truncation" not in names  # nothing to draw on a quadratic
     bowl.validated()
+
+
+def test_every_verdict_has_words_for_the_page():
+    from analysis.gradcheck import VERDICT_LABELS
+
+    assert set(VERDICT_LABELS) == set(VERDICTS)
+    assert all("_" not in words for words in VERDICT_LABELS.values())

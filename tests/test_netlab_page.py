@@ -109,8 +109,11 @@ def test_page_runs_and_shows_the_comparison() -> None:
     at.run()
     assert not at.exception
     assert len(at.get("plotly_chart")) == 6
-    verdicts = [m.value for m in at.markdown if "(001 question)" in m.value]
+    verdicts = [m.value for m in at.markdown if "(the question's author)" in m.value]
     assert verdicts and any("threshold:" in v for v in verdicts)
+    # The page speaks to students: no document ids or API names.
+    page_text = " ".join(m.value for m in at.markdown)
+    assert not any(word in page_text for word in ("001", "002", "netlab.", "documents'"))
     # Another network: fewer seeds, leaky ReLU.
     at.select_slider(key="nl_seeds").set_value(8)
     at.selectbox(key="nl_act").set_value("leaky_relu")

@@ -5,7 +5,13 @@ from __future__ import annotations
 import numpy as np
 import streamlit as st
 
-from analysis.gradcheck import GradCheckResult, crease_point, gradient_check, verdict
+from analysis.gradcheck import (
+    VERDICT_LABELS,
+    GradCheckResult,
+    crease_point,
+    gradient_check,
+    verdict,
+)
 from analysis.stepthrough import Replay, explain, fmt_vec, replay
 from scene import Scene
 from ui import cached
@@ -27,16 +33,36 @@ def _step_panel(scene: Scene, rep: Replay) -> None:
     # a slider needs two ends: one step (the next one diverged) is shown as it is
     k = st.slider("Step k", 1, rep.n_steps, 1, key="step_k") if rep.n_steps > 1 else 1
     ex = explain(rep, k)
-    left, right = st.columns([5, 6], gap="small")
+    left, right = st.columns([1, 1], gap="small")
     grid = cached.grid(scene, cached.GRID_RESOLUTION)
     left.plotly_chart(stepthrough_figure(scene.get_surface(), grid, rep, k, height=470),
                       theme=None, key="step_chart")
     with right:
         st.markdown(f"**{theme.label(rep.name)}, update {k}** (lr used: {ex.lr:.4g})")
         for line in ex.equations:
-            st.latex(line)
-        st.caption("Arrows start at x_{k−1}: " + "; ".join(
-            f"{name} = {fmt_vec(v)}" for name, v in ex.vectors.items()).replace("$", ""))
+            st.latex(wrapped(line))
+        st.caption("Arrows start at $x_{k-1}$: " + "; ".join(
+            f"{name} = ${fmt_vec(v)}$" for name, v in ex.vectors.items()))
+
+
+def wrapped(equation: str) -> str:
+    r"""A long equation as aligned lines, one per top-level `` = `` (a half-width column at
+    1280 px cut ``x_k = ... = (x, y)`` before its result).
+
+    >>> wrapped(r"a = b_{c = d} = e")
+    '\\begin{aligned}a &= b_{c = d} \\\\ &= e\\end{aligned}'
+    """
+    parts, depth, start = [], 0, 0
+    for i, ch in enumerate(equation):
+        depth += {"{": 1, "}": -1}.get(ch, 0)
+        if depth == 0 and equation.startswith(" = ", i):
+            parts.append(equation[start:i])
+            start = i + 3
+    parts.append(equation[start:])
+    if len(parts) <= 2:
+        return equation
+    return ("\\begin{aligned}" + parts[0] + " &= " + " \\\\ &= ".join(parts[1:])
+            + "\\end{aligned}")
 
 
 def stepthrough_view(scene: Scene) -> None:
@@ -83,8 +109,9 @@ def gradcheck_view(scene: Scene) -> None:
     with right:
         st.markdown(
             f"At h = {result.hs[i]:.1e}: centered error **{result.centered_error[i]:.2e}** "
-            f"({verdict(result.centered_error[i])}), one-sided "
-            f"**{result.one_sided_error[i]:.2e}** ({verdict(result.one_sided_error[i])}).  \n"
+            f"({VERDICT_LABELS[verdict(result.centered_error[i])]}), one-sided "
+            f"**{result.one_sided_error[i]:.2e}** "
+            f"({VERDICT_LABELS[verdict(result.one_sided_error[i])]}).  \n"
             f"Best centered h ≈ {h_best:.1e} (error {e_best:.1e}). Smaller h is not better: "
             "below it, round-off (~ε/h) wins over the truncation error (~h²).")
         st.dataframe([

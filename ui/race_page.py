@@ -149,7 +149,9 @@ def _race_view(scene: Scene, entries: tuple[RaceEntry, ...], presenting: bool) -
         other_view(scene)
         return
     if scene.view == "3d":
-        st.plotly_chart(cached.surface3d_figure(scene), theme=None, config=config,
+        # the wheel scrolls the page, not the 3D scene (drag to turn it)
+        st.plotly_chart(cached.surface3d_figure(scene), theme=None,
+                        config={**config, "scrollZoom": False},
                         key="surface_3d")
         return
     font_size = 20 if presenting else 14

@@ -270,7 +270,9 @@ def sidebar() -> Scene:
     custom = custom_widgets(sb) if name == CUSTOM else None
     surface = custom.get_surface() if custom else Scene(surface=name).get_surface()
     # Inline KaTeX (not st.latex) so a long formula wraps at + and = in a narrow sidebar.
-    sb.markdown(f"${surface.formula}$")
+    # one line per clause: "f = ...,\quad A = ..." in one line was cut at the sidebar's edge
+    sb.markdown("  \n".join(f"${part.strip().rstrip(',')}$"
+                            for part in surface.formula.split(r"\quad")))
     sb.caption(theme.literal(surface.description))
     chosen = tuple(sb.multiselect("Optimizers", list(ALL_OPTIMIZERS),
                                   format_func=theme.label, key="optimizers"))

@@ -405,8 +405,9 @@ def basins_figure(
     data.append(_legend_square("diverged", DIVERGED_COLOR))
     layout.update(
         height=height, hovermode="closest", annotations=annotations,
-        legend={**layout["legend"], "orientation": "h", "x": 0, "y": -0.12,
+        # the legend hangs below the "start x" titles (at -0.12 it covered them)
+        legend={**layout["legend"], "orientation": "h", "x": 0, "y": -0.2,
                 "yanchor": "top"},
-        margin={"l": 60, "r": 10, "t": 40, "b": 110}, uirevision=surface.name,
+        margin={"l": 60, "r": 10, "t": 40, "b": 120}, uirevision=surface.name,
     )
     return SpecFigure({"data": data, "layout": layout})

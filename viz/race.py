@@ -480,8 +480,9 @@ def surface3d_figure(
     levels = scale(Z)
     data: list[Spec] = [{
         "type": "surface", "x": typed_array(xs), "y": typed_array(ys), "z": typed_array(levels),
-        "colorscale": [list(stop) for stop in theme.SURFACE_COLORSCALE], "showscale": False,
-        "opacity": 0.92, "hoverinfo": "skip", "contours": {"z": {"show": False}},
+        "colorscale": theme.SURFACE3D_COLORSCALE, "showscale": False,
+        "opacity": 0.95, "hoverinfo": "skip",
+        "contours": {"z": {"show": True, "usecolormap": True, "project": {"z": True}}},
     }]
     (x0, x1), (y0, y1) = surface.bounds
     for e in entries:

@@ -211,8 +211,9 @@ def stepthrough_figure(
     layout = theme.layout_base(font_size)
     layout["images"] = images
     (x0, x1), (y0, y1) = surface.bounds
-    layout["xaxis"].update(range=[x0, x1], title={"text": "x"}, constrain="domain")
-    layout["yaxis"].update(range=[y0, y1], title={"text": "y"}, scaleanchor="x",
+    # no axis titles: the legend below the map sat on the "x", and a map's axes are x and y
+    layout["xaxis"].update(range=[x0, x1], constrain="domain")
+    layout["yaxis"].update(range=[y0, y1], scaleanchor="x",
                            scaleratio=1, constrain="domain")
     layout.update(
         height=height, hovermode="closest",

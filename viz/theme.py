@@ -75,6 +75,10 @@ SURFACE_COLORSCALE = (
     (1.0, "#fbfcfd"),
 )
 
+SURFACE3D_COLORSCALE = "Cividis"
+"""The 3D surface's colours: a pale contour background reads as white on a projector, so
+the 3D view uses a full-range, colour-blind-safe sequential scale."""
+
 FONT_FAMILY = "Inter, 'Source Sans Pro', 'Helvetica Neue', Arial, sans-serif"
 
 
