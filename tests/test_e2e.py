@@ -417,6 +417,8 @@ def test_gif_export_downloads_a_gif(page, server):
     (ARTIFACTS / "export.gif").write_bytes(data)
     assert data[:6] == b"GIF89a"
     assert len(data) > 1000
+    width, height = int.from_bytes(data[6:8], "little"), int.from_bytes(data[8:10], "little")
+    assert (width, height) == (1920, 1080)  # the 16:9 slide is the panel's default shape
 
 
 def test_presentation_mode_widens_the_chart(page, server):
