@@ -7,6 +7,8 @@ import shutil
 from collections.abc import Iterator
 from typing import Any
 
+from harness.require import required, skip_or_fail  # noqa: F401  (the browser tests' skips)
+
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = (
     "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -77,23 +79,3 @@ def error_elements(page: Any) -> list[str]:
         '[data-testid="stException"], [data-testid="stAlertContentError"]',
         "els => els.map(e => e.innerText)",
     )
-
-
-def required() -> bool:
-    """True when a missing browser/nginx must fail the run instead of skipping (CI sets
-    ``REQUIRE_E2E=1``)."""
-    import os
-
-    return os.environ.get("REQUIRE_E2E", "").strip() not in ("", "0", "false", "no")
-
-
-def skip_or_fail(reason: str | None) -> None:
-    """Skip the calling test (module) with ``reason``, or fail it under ``REQUIRE_E2E=1``.
-    Does nothing when ``reason`` is None."""
-    import pytest
-
-    if reason is None:
-        return
-    if required():
-        pytest.fail(f"REQUIRE_E2E=1 but {reason}", pytrace=False)
-    pytest.skip(reason, allow_module_level=True)

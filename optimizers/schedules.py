@@ -8,7 +8,10 @@ A `Schedule` maps the 0-based step index ``t`` to a multiplier: step ``t`` uses
 The schedules of the CS231n notes ("annealing the learning rate") are ``step`` (step decay),
 ``exponential`` (:math:`\alpha_0 e^{-kt}`, here :math:`\gamma^t` with
 :math:`\gamma = e^{-k}`) and ``inverse_time`` (1/t decay, :math:`\alpha_0 / (1 + kt)`);
-``cosine`` is torch's ``CosineAnnealingLR``.
+``cosine`` anneals like torch's ``CosineAnnealingLR`` for ``T_max`` steps and then **holds at
+eta_min** (as optax's ``cosine_decay_schedule``), where torch's climbs back up the cosine;
+``cosine_periodic`` is torch's ``CosineAnnealingLR`` exactly (down over ``T_max`` steps, back
+up over the next ``T_max``, and so on).
 
 Schedules made here also accept an integer array ``t``; a decay parameter may be an array
 (a sweep over decay rates), in which case ``m(t)`` has shape ``t.shape + param.shape``.
@@ -43,6 +46,7 @@ __all__ = [
     "Schedule",
     "constant",
     "cosine",
+    "cosine_periodic",
     "exponential",
     "inverse_time",
     "make_schedule",
@@ -176,6 +180,23 @@ def inverse_time(decay: Any) -> Schedule:
     return schedule
 
 
+def _cosine_parts(T_max: Any, eta_min: Any) -> tuple[int, Any]:
+    """Validate the arguments of `cosine` and `cosine_periodic`."""
+    T_max = _int("T_max", T_max)
+    eta_min = checked(
+        "eta_min",
+        eta_min,
+        lambda x: (x >= 0.0) & (x <= 1.0),
+        "eta_min must be a fraction of the base learning rate in [0, 1], got {}",
+    )
+    return T_max, eta_min
+
+
+def _half_cosine(t: Any, T_max: int, eta_min: Any) -> Any:
+    r""":math:`\eta_{min} + (1 - \eta_{min}) (1 + \cos(\pi t / T_{max})) / 2`."""
+    return _result(eta_min + (1.0 - eta_min) * (1.0 + np.cos(math.pi * t / T_max)) / 2.0)
+
+
 def cosine(T_max: int, eta_min: Any = 0.0) -> Schedule:
     r"""Cosine annealing from 1 to ``eta_min`` over ``T_max`` steps, then held at ``eta_min``.
 
@@ -188,7 +209,7 @@ def cosine(T_max: int, eta_min: Any = 0.0) -> Schedule:
     torch's is absolute. After ``T_max`` we hold at ``eta_min``, as optax's
     ``cosine_decay_schedule`` does; torch instead keeps following the cosine, which rises
     back to the base rate at :math:`2 T_{max}` and oscillates with period
-    :math:`2 T_{max}` (use ``CosineAnnealingWarmRestarts`` there for restarts).
+    :math:`2 T_{max}`: that is `cosine_periodic`.
 
     Parameters
     ----------
@@ -203,17 +224,43 @@ def cosine(T_max: int, eta_min: Any = 0.0) -> Schedule:
     >>> m(0), round(m(5), 12), m(10), m(15)
     (1.0, 0.55, 0.1, 0.1)
     """
-    T_max = _int("T_max", T_max)
-    eta_min = checked(
-        "eta_min",
-        eta_min,
-        lambda x: (x >= 0.0) & (x <= 1.0),
-        "eta_min must be a fraction of the base learning rate in [0, 1], got {}",
-    )
+    T_max, eta_min = _cosine_parts(T_max, eta_min)
 
     def schedule(t: Any) -> Any:
-        tt = np.minimum(_outer(t, eta_min), T_max)
-        return _result(eta_min + (1.0 - eta_min) * (1.0 + np.cos(math.pi * tt / T_max)) / 2.0)
+        return _half_cosine(np.minimum(_outer(t, eta_min), T_max), T_max, eta_min)
+
+    return schedule
+
+
+def cosine_periodic(T_max: int, eta_min: Any = 0.0) -> Schedule:
+    r"""torch's ``CosineAnnealingLR`` exactly: the cosine of `cosine`, never held.
+
+    .. math::
+        m(t) = \eta_{min} + (1 - \eta_{min}) \frac{1 + \cos(\pi t / T_{max})}{2}
+        \quad \text{for every } t,
+
+    down to ``eta_min`` at :math:`T_{max}`, back up to 1 at :math:`2 T_{max}`, period
+    :math:`2 T_{max}`. Equals ``CosineAnnealingLR(optimizer, T_max, eta_min=eta_min * lr)``
+    (torch's ``eta_min`` is absolute, ours a fraction of lr), so a torch user can reproduce a
+    torch run past ``T_max``.
+
+    Parameters
+    ----------
+    T_max : int
+        Number of steps of each half cosine (``>= 1``).
+    eta_min : float or array, default 0.0
+        Lowest multiplier, in ``[0, 1]``.
+
+    Examples
+    --------
+    >>> m = cosine_periodic(10, eta_min=0.1)
+    >>> m(0), m(10), round(m(15), 12), m(20)
+    (1.0, 0.1, 0.55, 1.0)
+    """
+    T_max, eta_min = _cosine_parts(T_max, eta_min)
+
+    def schedule(t: Any) -> Any:
+        return _half_cosine(_outer(t, eta_min), T_max, eta_min)
 
     return schedule
 
@@ -225,6 +272,7 @@ SCHEDULES: Mapping[str, Callable[..., Schedule]] = MappingProxyType(
         "exponential": exponential,
         "inverse_time": inverse_time,
         "cosine": cosine,
+        "cosine_periodic": cosine_periodic,
     }
 )
 """Read-only, ordered mapping from name to schedule factory."""

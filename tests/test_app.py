@@ -95,6 +95,14 @@ def test_momentum_slider_changes_only_momentum_methods():
     np.testing.assert_array_equal(before["adam"], after["adam"])
 
 
+def test_choosing_cosine_says_it_holds_where_torch_climbs_back():
+    at = fresh_app()
+    assert not any("CosineAnnealingLR" in c.value for c in at.caption)
+    at.selectbox(key="schedule").set_value("cosine").run()
+    assert not at.exception
+    assert any("CosineAnnealingLR climbs back" in c.value for c in at.caption)
+
+
 def test_decay_schedule_changes_trajectories():
     at = fresh_app()
     before = race_paths(at)
@@ -299,7 +307,7 @@ def test_second_order_methods_race_newton_stops_at_the_saddle():
 def test_gradient_check_view_fails_near_the_kink_and_passes_on_the_smooth_valley():
     at = app_with_query(s="kink", view="gradcheck")
     assert not at.exception, at.exception
-    assert any("(wrong)" in m.value for m in at.markdown)
+    assert any("(the gradient is probably wrong)" in m.value for m in at.markdown)
     at = app_with_query(s="smooth_kink", view="gradcheck")
     assert not at.exception, at.exception
     assert any("centered error" in m.value and "(good)" in m.value for m in at.markdown)

@@ -42,15 +42,16 @@ def test_every_file_the_guide_names_exists():
 @pytest.mark.parametrize("name", REGISTERED)
 def test_every_registered_optimizer_is_complete(name):
     """An explainer, a label, a colour and a marker of its own, and its test-table rows."""
-    from tests import test_optimizers, test_stepthrough
+    from tests import test_stepthrough
+    from tests.optimizer_table import TABLE
 
     assert name in EXPLAINERS, f"{name}: no explainer in analysis/explain"
     assert name in theme.OPTIMIZER_LABELS and name in theme.OPTIMIZER_SYMBOLS
     assert name in theme.OPTIMIZER_COLORS, f"{name}: no colour in viz/theme.py"
+    assert name in TABLE, f"{name}: no row in tests/optimizer_table.py"
+    assert TABLE[name].first_steps, f"{name}: no hand-derived first steps"
     stepped = {n for n, _ in test_stepthrough.CASES + test_stepthrough.SECOND_CASES}
     assert name in stepped, f"{name}: no row in tests/test_stepthrough.py"
-    if name in optimizers.OPTIMIZERS:
-        assert name in test_optimizers.SWEEPABLE, f"{name}: no SWEEPABLE row"
 
 
 def test_optimizer_colours_and_markers_are_distinct():

@@ -193,9 +193,19 @@ def test_a_replica_going_down_moves_its_browsers(tmp_path: Path):
         assert stream and all(u.endswith(cl.upstreams[1]) for u in stream), stream
 
 
+def rerun_finished(payload: bytes | str) -> bool:
+    """Whether a websocket frame from the server is the end of a script run."""
+    from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+
+    if not isinstance(payload, bytes):
+        return False
+    return ForwardMsg.FromString(payload).WhichOneof("type") == "script_finished"
+
+
 @pytest.mark.e2e
 def test_a_browser_works_through_the_balancer(cluster):
     from harness.browser import (
+        PLOT_SIGNATURE_JS,
         chromium,
         chromium_missing_reason,
         error_elements,
@@ -206,20 +216,25 @@ def test_a_browser_works_through_the_balancer(cluster):
     skip_or_fail(chromium_missing_reason())
     with chromium() as browser:
         page = browser.new_page(viewport={"width": 1280, "height": 800})
-        page.goto(f"{cluster.url}/?s=bowl")
+        with page.expect_websocket() as websocket:
+            page.goto(f"{cluster.url}/?s=bowl")
         wait_for_charts(page)
         cookies = {c["name"]: c["value"] for c in page.context.cookies()}
         assert COOKIE in cookies
+        assert "lr=" not in page.url
         before = plot_signature(page)
         slider = page.locator(f'[data-testid="stSlider"]:has-text("{LR_LABEL}") '
                               'input[type="range"]').first
         slider.focus()
-        slider.press("ArrowRight")
-        page.wait_for_function(
-            "(old) => Array.from(document.querySelectorAll('.js-plotly-plot')).map(gd => "
-            "Array.from(gd.querySelectorAll('.scatterlayer path.js-line')).map(p => "
-            "p.getAttribute('d') || '').join('|')).join('#') !== old",
-            arg=before, timeout=60_000)
+        # The rerun for the new lr comes back over the websocket through nginx...
+        with websocket.value.expect_event("framereceived", predicate=rerun_finished,
+                                          timeout=60_000):
+            slider.press("ArrowRight")
+        # ... the chart shows other lines (read where `before` was read: in the chart's
+        # iframe), and the URL carries the lr the server set.
+        page.wait_for_function(f"(old) => ({PLOT_SIGNATURE_JS})() !== old", arg=before,
+                               timeout=60_000)
+        page.wait_for_url(re.compile(r"[?&]lr="), timeout=60_000)
         assert error_elements(page) == []
         page.screenshot(path=str(Path("artifacts/e2e").resolve() / "through_nginx.png"))
         page.close()

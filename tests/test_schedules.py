@@ -19,7 +19,9 @@ T = np.arange(60)
 
 
 def test_registry():
-    assert list(SCHEDULES) == ["constant", "step", "exponential", "inverse_time", "cosine"]
+    assert list(SCHEDULES) == [
+        "constant", "step", "exponential", "inverse_time", "cosine", "cosine_periodic"
+    ]
     assert isinstance(SCHEDULES, MappingProxyType)
     with pytest.raises(TypeError):
         SCHEDULES["mine"] = SCHEDULES["constant"]  # type: ignore[index]
@@ -44,6 +46,11 @@ def test_registry():
             "cosine",
             {"T_max": 25, "eta_min": 0.2},
             lambda t: 0.2 + 0.8 * (1 + math.cos(math.pi * min(t, 25) / 25)) / 2,
+        ),
+        (
+            "cosine_periodic",
+            {"T_max": 25, "eta_min": 0.2},
+            lambda t: 0.2 + 0.8 * (1 + math.cos(math.pi * t / 25)) / 2,
         ),
     ],
 )
@@ -71,6 +78,14 @@ def test_cosine_holds_at_eta_min_after_t_max():
     assert np.all(np.diff(values) <= 1e-15)  # monotone: never climbs back up
 
 
+def test_cosine_periodic_is_cosine_until_t_max_then_climbs_back():
+    held = multipliers(make_schedule("cosine", T_max=10, eta_min=0.1), 41)
+    periodic = multipliers(make_schedule("cosine_periodic", T_max=10, eta_min=0.1), 41)
+    assert_allclose(periodic[:11], held[:11], rtol=1e-15)
+    assert np.all(np.diff(periodic[10:21]) > 0)  # back up to the base rate at 2 T_max
+    assert_allclose(periodic[[20, 30, 40]], [1.0, 0.1, 1.0], rtol=1e-14)
+
+
 def test_inverse_time_is_the_notes_one_over_t_decay():
     m = make_schedule("inverse_time", decay=0.1)
     assert m(10) == pytest.approx(0.5)
@@ -84,6 +99,7 @@ def test_schedules_accept_integer_arrays():
         ("exponential", {"gamma": 0.97}),
         ("inverse_time", {"decay": 0.2}),
         ("cosine", {"T_max": 17, "eta_min": 0.05}),
+        ("cosine_periodic", {"T_max": 7, "eta_min": 0.05}),
     ]:
         m = make_schedule(name, **kw)
         assert_allclose(m(T), [m(int(t)) for t in T], rtol=1e-15, err_msg=name)
@@ -96,6 +112,7 @@ def test_schedules_accept_integer_arrays():
         ("exponential", {}, "gamma"),
         ("inverse_time", {}, "decay"),
         ("cosine", {"T_max": 12}, "eta_min"),
+        ("cosine_periodic", {"T_max": 6}, "eta_min"),
     ],
 )
 def test_array_parameters_sweep(name, kw, param):
@@ -148,6 +165,8 @@ def test_multipliers_of_arbitrary_callables():
         ("cosine", {"T_max": 0}, "T_max must be >= 1"),
         ("cosine", {"T_max": 10, "eta_min": 1.5}, "eta_min must be a fraction"),
         ("cosine", {"T_max": 10, "eta_min": -0.1}, "eta_min must be a fraction"),
+        ("cosine_periodic", {"T_max": 0}, "T_max must be >= 1"),
+        ("cosine_periodic", {"T_max": 10, "eta_min": 1.5}, "eta_min must be a fraction"),
     ],
 )
 def test_validation_errors(name, kw, message):
@@ -199,6 +218,7 @@ def test_multipliers_are_positive_and_at_most_one(gamma, step_size, decay, t):
         make_schedule("exponential", gamma=gamma),
         make_schedule("inverse_time", decay=decay),
         make_schedule("cosine", T_max=step_size, eta_min=gamma),
+        make_schedule("cosine_periodic", T_max=step_size, eta_min=gamma),
     ):
         assert 0.0 <= m(t) <= 1.0
 

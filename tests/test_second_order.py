@@ -14,9 +14,11 @@ from numpy.testing import assert_allclose, assert_array_equal
 
 import optimizers
 from analysis.race import race
-from optimizers import NEEDS_HESSIAN, OPTIMIZERS, SECOND_ORDER, defaults, make, make_schedule, run
+from harness.require import import_torch
+from optimizers import NEEDS_HESSIAN, OPTIMIZERS, SECOND_ORDER, make, make_schedule, run
 from optimizers._newton import NewtonState
 from surfaces import SURFACES
+from tests.hand_derivations import reference_lbfgs
 
 BOWL, RAVINE, SADDLE = SURFACES["bowl"], SURFACES["ravine"], SURFACES["saddle"]
 ROSENBROCK, KINK = SURFACES["rosenbrock"], SURFACES["kink"]
@@ -45,16 +47,8 @@ def test_registry_keeps_first_order_and_second_order_apart():
     assert isinstance(NEEDS_HESSIAN, frozenset)
     with pytest.raises(TypeError):
         SECOND_ORDER["mine"] = SECOND_ORDER["newton"]  # type: ignore[index]
-    for name in SECOND_ORDER:
-        opt = make(name)
-        assert opt.name == name and dict(opt.hparams) == defaults(name)
-    assert defaults("newton") == {"lr": 1.0, "damping": 0.0}
-    assert defaults("saddle_free_newton") == {"lr": 1.0, "damping": 1e-3}
-    assert defaults("lbfgs") == {  # torch.optim.LBFGS's names, defaults and order...
-        "lr": 1.0, "tolerance_grad": 1e-7, "tolerance_change": 1e-9,
-        "history_size": 10,  # ... but scipy's memory: torch keeps 100 pairs
-        "line_search_fn": None, "value_fn": None, "grad_fn": None,
-    }
+    # Their defaults, hand-derived first steps, validation messages and purity: the optimizer
+    # table (tests/optimizer_table.py, run by tests/test_optimizers.py).
 
 
 def test_unknown_names_list_all_optimizers():
@@ -63,58 +57,6 @@ def test_unknown_names_list_all_optimizers():
     assert all(name in str(err.value) for name in [*OPTIMIZERS, *SECOND_ORDER])
     with pytest.raises(TypeError, match="damping"):
         make("newton", momentum=0.9)
-
-
-def test_lbfgs_defaults_are_torchs():
-    torch = pytest.importorskip("torch")
-    import inspect
-
-    sig = inspect.signature(torch.optim.LBFGS.__init__).parameters
-    for key, value in defaults("lbfgs").items():
-        if key in ("value_fn", "grad_fn"):
-            continue
-        if key == "history_size":  # a documented departure
-            assert (sig[key].default, value) == (100, 10)
-            continue
-        assert sig[key].default == value, key
-
-
-VALIDATION = [
-    ("newton", {"lr": -1.0}, ValueError, "Invalid learning rate: -1.0"),
-    ("newton", {"damping": -0.1}, ValueError, "Invalid damping value: -0.1"),
-    ("newton", {"damping": np.array([0.1, -0.2])}, ValueError, "Invalid damping value: -0.2"),
-    ("saddle_free_newton", {"lr": float("nan")}, ValueError, "Invalid learning rate: nan"),
-    ("saddle_free_newton", {"damping": -1}, ValueError, "Invalid damping value: -1"),
-    ("lbfgs", {"lr": -0.5}, ValueError, "Invalid learning rate: -0.5"),
-    ("lbfgs", {"history_size": 0}, ValueError, "Invalid history_size value: 0"),
-    ("lbfgs", {"tolerance_grad": -1.0}, ValueError, "Invalid tolerance_grad value: -1.0"),
-    ("lbfgs", {"tolerance_change": -1.0}, ValueError, "Invalid tolerance_change value: -1.0"),
-    (
-        "lbfgs", {"line_search_fn": "wolfe"}, ValueError,
-        "Invalid line_search_fn: 'wolfe'; expected None, 'strong_wolfe' or 'armijo'",
-    ),
-    (
-        "lbfgs", {"line_search_fn": "armijo"}, ValueError,
-        "line_search_fn='armijo' needs value_fn: the line search evaluates the loss at "
-        "trial points",
-    ),
-    (
-        "lbfgs", {"line_search_fn": "strong_wolfe", "value_fn": ROSENBROCK.value}, ValueError,
-        "line_search_fn='strong_wolfe' needs grad_fn: the strong Wolfe conditions test the "
-        "slope at trial points",
-    ),
-    ("lbfgs", {"history_size": 2.5}, TypeError, "history_size must be an integer, got 2.5"),
-    ("lbfgs", {"history_size": True}, TypeError, "history_size must be an integer, got True"),
-    ("lbfgs", {"value_fn": 3.0}, TypeError, "value_fn must be callable or None, got 3.0"),
-    ("newton", {"lr": "1"}, TypeError, "lr must be a number or an array of numbers, got '1'"),
-]
-
-
-@pytest.mark.parametrize(("name", "hp", "error", "message"), VALIDATION)
-def test_validation_messages(name, hp, error, message):
-    with pytest.raises(error) as err:
-        make(name, **hp)
-    assert str(err.value) == message
 
 
 @pytest.mark.parametrize("name", NEWTONS)
@@ -138,41 +80,6 @@ def test_lbfgs_ignores_hess_and_needs_vectors():
         opt.init(np.float64(1.0))
     with pytest.raises(ValueError, match="more axes than the batch axes"):
         make("lbfgs", lr=np.full((2, 3), 0.1)).init(np.zeros((2, 2)))
-
-
-@pytest.mark.parametrize(
-    ("name", "hp"),
-    [
-        ("newton", {"damping": 0.5}),
-        ("saddle_free_newton", {}),
-        ("lbfgs", {}),
-        ("lbfgs", {"line_search_fn": "armijo", "value_fn": ROSENBROCK.value}),
-        (
-            "lbfgs",
-            {"line_search_fn": "strong_wolfe", "value_fn": ROSENBROCK.value,
-             "grad_fn": ROSENBROCK.grad},
-        ),
-    ],
-)
-def test_update_never_mutates_its_inputs(name, hp):
-    opt = make(name, **hp)
-    x = np.array([[-1.2, 1.0], [0.5, 1.5]])
-    state = opt.init(x)
-    for _ in range(4):
-        grads, hess = ROSENBROCK.grad(x), ROSENBROCK.hessian(x)
-        frozen = [x, grads, hess, *(a for a in state if isinstance(a, np.ndarray))]
-        copies = [a.copy() for a in frozen]
-        for a in frozen:
-            a.flags.writeable = False
-        new_x, new_state = opt.update(grads, state, x, hess=hess)
-        for a, c in zip(frozen, copies, strict=True):
-            assert_array_equal(a, c)
-        assert not any(np.shares_memory(new_x, a) for a in frozen)
-        assert not any(
-            np.shares_memory(grads, a) for a in new_state if isinstance(a, np.ndarray)
-        )
-        assert new_state.t == state.t + 1
-        x, state = new_x, new_state
 
 
 def test_docstrings_and_examples():
@@ -359,36 +266,6 @@ def test_race_passes_the_hessian_only_to_newton_methods():
 # ---------------------------------------------------------------------------------- L-BFGS
 
 
-def reference_lbfgs(A, x0, n_steps, lr, m, tolerance_change=1e-9):
-    """Textbook L-BFGS on f = x.A.x / 2 with fixed steps, using the *matrix* form of the
-    BFGS inverse update (Nocedal & Wright eq. 7.19) instead of the two-loop recursion, and
-    torch's conventions: first step min(1, 1/|g|_1) lr, H0 = (s.y / y.y) I, pairs kept only
-    if y.s > 1e-10, no step when g.d > -tolerance_change."""
-    n = len(x0)
-    x = np.array(x0, dtype=float)
-    pairs, gamma, path = [], 1.0, [x.copy()]
-    g_prev = s_prev = None
-    for k in range(n_steps):
-        g = A @ x
-        if k > 0:
-            y = g - g_prev
-            if y @ s_prev > 1e-10:
-                pairs = [*pairs, (s_prev, y)][-m:]
-                gamma = (y @ s_prev) / (y @ y)
-        H = gamma * np.eye(n)
-        for s, y in pairs:
-            rho = 1.0 / (y @ s)
-            V = np.eye(n) - rho * np.outer(y, s)
-            H = V.T @ H @ V + rho * np.outer(s, s)
-        d = -H @ g
-        t = min(1.0, 1.0 / np.abs(g).sum()) * lr if k == 0 else lr
-        s_prev, g_prev = t * d, g
-        if g @ d <= -tolerance_change:
-            x = x + t * d
-        path.append(x.copy())
-    return np.array(path)
-
-
 @pytest.mark.parametrize(("m", "lr"), [(2, 1.0), (3, 0.8), (10, 1.0)])
 def test_lbfgs_without_line_search_matches_the_textbook_bfgs_update(m, lr):
     rng = np.random.default_rng(3)
@@ -506,7 +383,8 @@ def test_lbfgs_armijo_and_strong_wolfe_reach_the_rosenbrock_minimum():
 
 
 def _torch_lbfgs(start, n_steps, **kw):
-    torch = pytest.importorskip("torch")
+    """torch.optim.LBFGS on Rosenbrock with autograd's gradient (the goldens feed ours)."""
+    torch = import_torch()
     p = torch.tensor(start, dtype=torch.float64, requires_grad=True)
     # max_iter=1: one of our updates per step(); max_eval=26: the search may try 25 points.
     opt = torch.optim.LBFGS([p], max_iter=1, max_eval=26, **kw)

@@ -104,10 +104,10 @@ def test_replay_with_noise_and_schedule_equals_run_exactly(noisy):
     np.testing.assert_array_equal(r.grads, ROSENBROCK.grad(r.points[:-1]) + r.noise)
 
 
-@pytest.mark.skipif(not hasattr(optimizers, "NEEDS_HESSIAN"), reason="no Newton methods yet")
 def test_newton_replay_gets_the_hessian_as_the_race_does():
     from analysis import race
 
+    assert optimizers.NEEDS_HESSIAN
     for name in sorted(optimizers.NEEDS_HESSIAN):
         (entry,) = race(ROSENBROCK, [(name, {})], ROSENBROCK.start, 10, noise=0.1, seed=4)
         r = replay(ROSENBROCK, name, {}, ROSENBROCK.start, 10, noise=0.1, seed=4)

@@ -101,6 +101,11 @@ def custom_widgets(container: Any) -> Scene:
     return scene
 
 
+COSINE_NOTE = ("Cosine over the whole run (T_max = steps), down to the final fraction; "
+               "past T_max it would hold there, where torch's CosineAnnealingLR climbs back "
+               "(`cosine_periodic` in `optimizers.schedules`).")
+
+
 def schedule_widgets(container: Any) -> dict[str, Any]:
     kind = container.selectbox("Learning-rate decay", list(SCHEDULE_LABELS),
                                format_func=SCHEDULE_LABELS.get, key="schedule")
@@ -117,6 +122,8 @@ def schedule_widgets(container: Any) -> dict[str, Any]:
     if kind == "step":
         out["step_size"] = container.number_input("every N steps", 1, STEPS_RANGE[1],
                                                   key="step_size")
+    if kind == "cosine":
+        container.caption(COSINE_NOTE)
     return out
 
 

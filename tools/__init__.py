@@ -1,0 +1,1 @@
+"""Maintenance scripts kept in the repository (run from the checkout: `python tools/...`)."""
