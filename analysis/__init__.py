@@ -1,8 +1,10 @@
 """Experiments that join a surface with optimizers: races, result tables, sweeps, basins,
-search comparisons and quadratic theory (pure NumPy).
+search comparisons, quadratic theory, divergence reasons, the gradient check and the
+step-through (each optimizer family's step explained in `analysis.explain`). Pure NumPy.
 
-This layer sits between the core packages and the figures: ``app -> viz -> analysis ->
-(surfaces, optimizers)``. It knows nothing of Streamlit or Plotly.
+This layer sits between the core packages and what uses them: ``ui -> (viz, scene) ->
+analysis -> (surfaces, optimizers)``. It knows nothing of Streamlit, Plotly or the app's
+state (`scene`).
 """
 
 from analysis.basins import DIVERGED, NOT_CONVERGED, BasinResult, basins
