@@ -55,8 +55,11 @@ def divergence_cause(
         return UNBOUNDED
     plain = _without_momentum(entry.hparams)
     if plain is not None:
-        (rerun,) = race(surface, [(entry.name, plain)], start, max(entry.diverged_at, 1) * 4,
-                        schedule=schedule)
+        try:
+            (rerun,) = race(surface, [(entry.name, plain)], start,
+                            max(entry.diverged_at, 1) * 4, schedule=schedule)
+        except ValueError:  # no momentum-free setting (Schedule-Free's momentum is in (0, 1))
+            return LEARNING_RATE
         if not rerun.diverged:
             return MOMENTUM
     return LEARNING_RATE

@@ -210,8 +210,9 @@ def replay(
         hessians = _readonly(np.array([r.hess for r in steps_done]).reshape(n, 2, 2))
     return Replay(
         name=opt.name,
-        # callables (a line search's value_fn) stay out: replays are cached by pickling
-        hparams={k: v for k, v in opt.hparams.items() if not callable(v)},
+        # the surface's functions (a line search's value_fn) stay out: replays are cached
+        # by pickling, and a typed formula's functions are closures
+        hparams={k: v for k, v in opt.hparams.items() if k not in ("value_fn", "grad_fn")},
         points=_readonly(pts),
         values=_readonly(values),
         grads=_readonly(np.array([r.grad for r in steps_done], dtype=np.float64).reshape(n, 2)),

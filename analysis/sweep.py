@@ -478,6 +478,7 @@ def default_axes(
         "betas[1]": (0.5, 0.9999, False), "alpha": (0.5, 0.999, False),
         "decay": (1e-4, 1.0, True), "gamma": (0.9, 1.0, False), "eps": (1e-10, 1e-1, True),
         "weight_decay": (1e-5, 1.0, True), "dampening": (0.0, 0.99, False),
+        "d_coef": (1e-2, 10.0, True),
     }
 
     def axis(name: str, n: int) -> Array:

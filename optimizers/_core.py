@@ -215,3 +215,46 @@ def add_(temp: Array, other: Any) -> Array:
 def zeros(params: Array) -> Array:
     """A float64 zero array shaped like ``params`` (for optimizer state)."""
     return np.zeros(np.shape(params), dtype=np.float64)
+
+
+def lerp(start: Any, end: Any, weight: Any) -> Any:
+    """``torch.lerp(start, end, weight)``, with torch's two formulas (so results match it).
+
+    ``start + weight * (end - start)`` where ``|weight| < 0.5``, else
+    ``end - (end - start) * (1 - weight)``: exact at both ends of the interval.
+    """
+    if isinstance(weight, float | int):
+        if abs(weight) < 0.5:
+            return start + weight * (end - start)
+        return end - (end - start) * (1 - weight)
+    small = np.abs(weight) < 0.5
+    diff = end - start
+    return np.where(small, start + weight * diff, end - diff * (1 - weight))
+
+
+def expand(x: Any, nd: int) -> Any:
+    """A per-vector quantity (shaped like the batch) broadcastable against the parameters."""
+    if nd and isinstance(x, np.ndarray) and x.ndim:
+        return x[..., None]
+    return x
+
+
+def vector_sum(x: Array, nd: int) -> Any:
+    """Sum over each vector (the last axis) of ``nd``-d parameters: batch-shaped."""
+    if not nd:
+        return x
+    if x.shape[-1] == 2:  # a point: the same sum, 5x faster than a reduction over 2 elements
+        return x[..., 0] + x[..., 1]
+    return x.sum(axis=-1)
+
+
+def vector_norm(x: Array, nd: int) -> Any:
+    """The Euclidean norm of each vector (the last axis): batch-shaped."""
+    return np.sqrt(vector_sum(x * x, nd)) if nd else np.abs(x)
+
+
+def owned(x: Any, shape: tuple[int, ...]) -> Array:
+    """``x`` (a fresh array of ours, never an input) broadcast to ``shape``; copied only if
+    its shape differs."""
+    x = np.asarray(x, dtype=np.float64)
+    return x if x.shape == shape else np.array(np.broadcast_to(x, shape))

@@ -7,12 +7,18 @@ from collections.abc import Callable, Mapping
 from types import MappingProxyType
 from typing import Any
 
+from optimizers._adafactor import adafactor
 from optimizers._adam import adam, adamax, adamw, nadam, radam
+from optimizers._adam_variants import ademamix, adopt
 from optimizers._adaptive import adadelta, adagrad, rmsprop
 from optimizers._core import Optimizer, unknown_name
 from optimizers._lbfgs import lbfgs
+from optimizers._muon import muon
 from optimizers._newton import newton, saddle_free_newton
+from optimizers._prodigy import prodigy
+from optimizers._schedule_free import adamw_schedule_free, sgd_schedule_free
 from optimizers._sgd import momentum, nesterov, sgd
+from optimizers._sign import lion, rprop
 
 OPTIMIZERS: Mapping[str, Callable[..., Optimizer]] = MappingProxyType(
     {
@@ -27,11 +33,29 @@ OPTIMIZERS: Mapping[str, Callable[..., Optimizer]] = MappingProxyType(
         "nadam": nadam,
         "radam": radam,
         "adamax": adamax,
+        "rprop": rprop,
+        "lion": lion,
+        "muon": muon,
+        "adafactor": adafactor,
+        "sgd_schedule_free": sgd_schedule_free,
+        "adamw_schedule_free": adamw_schedule_free,
+        "prodigy": prodigy,
+        "ademamix": ademamix,
+        "adopt": adopt,
     }
 )
 """Read-only, ordered mapping from name to factory (``factory(**hparams) -> Optimizer``):
-the first-order methods of torch.optim, which run on gradients alone and on any parameter
-shape. `make` also knows the `SECOND_ORDER` methods."""
+the first-order methods, which run on gradients alone and on any parameter shape: those of
+torch.optim, then the 2020s ones (Lion, Muon, Adafactor, Schedule-Free, Prodigy, AdEMAMix,
+ADOPT; their references are named in their docstrings). `make` also knows the
+`SECOND_ORDER` methods."""
+
+PER_POINT: frozenset[str] = frozenset({"muon", "adafactor", "prodigy"})
+"""First-order optimizers that couple the coordinates of a point: they treat the **last**
+axis of the parameters as one parameter tensor (a norm, an RMS or a dot product over it), so
+a ``(..., 2)`` batch of points is a batch of independent runs, but reshaping the parameters
+changes the result. The others are elementwise. Their array hyperparameters and
+``lr_scale`` must be the same along the last axis (as `run` makes them)."""
 
 SECOND_ORDER: Mapping[str, Callable[..., Optimizer]] = MappingProxyType(
     {
@@ -95,7 +119,9 @@ def make(name: str, **hparams: Any) -> Optimizer:
     name : str
         A key of `OPTIMIZERS`: ``sgd``, ``momentum`` (sgd, ``momentum=0.9``), ``nesterov``
         (sgd, ``momentum=0.9, nesterov=True``), ``adagrad``, ``rmsprop``, ``adadelta``,
-        ``adam``, ``adamw``, ``nadam``, ``radam``, ``adamax``; or a key of `SECOND_ORDER`:
+        ``adam``, ``adamw``, ``nadam``, ``radam``, ``adamax``, ``rprop``, ``lion``,
+        ``muon``, ``adafactor``, ``sgd_schedule_free``, ``adamw_schedule_free``, ``prodigy``,
+        ``ademamix``, ``adopt``; or a key of `SECOND_ORDER`:
         ``newton``, ``saddle_free_newton`` (both need ``hess_fn`` in `run`), ``lbfgs``.
     **hparams
         Hyperparameters overriding `defaults` (``name``). Numeric ones may be arrays whose

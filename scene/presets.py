@@ -33,7 +33,11 @@ class Claim:
     - ``"diverges"``: it diverges at a step in ``[lo, hi]``;
     - ``"stable"``: it never diverges;
     - ``"settles"``: its mean loss over the last 50 steps is at least ``lo`` times lower
-      than over steps 25-75 (the jitter of noisy gradients fades).
+      than over steps 25-75 (the jitter of noisy gradients fades);
+    - ``"final_in"``: its final loss is in ``[lo, hi]`` (a diverged run's is +inf);
+    - ``"diagonal"``: every step moves both coordinates by the same amount (a sign step);
+    - ``"overshoots"``: it ends on the far side of the minimum it approached, in every
+      coordinate (it ran past it).
 
     ``variant`` is a query that overrides the preset's (``"lr=0.06"``): a claim about what
     the caption says happens after one change.
@@ -191,6 +195,59 @@ _PRESETS = (
         "s=smooth_kink&opt=sgd,momentum,adam&lr=0.05&n=200",
         claims=(Claim("reaches", "sgd"), Claim("reaches", "momentum"),
                 Claim("reaches", "adam")),
+    ),
+    Preset(
+        "lion_diagonal", "Lion takes diagonal steps",
+        "Lion steps by lr times the sign of a momentum mix: every step moves both coordinates "
+        "by exactly lr, whatever the gradient, so its path is a staircase of 45° segments. "
+        "On the ravine at lr 0.05 it reaches the minimum by step ~50, while Adam at the same "
+        "lr is still short of it after 150 steps.",
+        "s=ravine&opt=lion,adam&lr=0.05&n=150",
+        claims=(
+            Claim("diagonal", "lion"),
+            Claim("reaches", "lion", lo=35, hi=65),
+            Claim("misses", "adam"),
+        ),
+    ),
+    Preset(
+        "schedule_free", "Schedule-Free needs no schedule",
+        "Noisy gradients on the bowl, a constant lr 0.3 for both. SGD keeps jittering at a "
+        "loss of ~0.4; Schedule-Free SGD takes its gradients between its SGD iterate and "
+        "their running average, and ends near 0.01, 30x lower: about where SGD ends with a "
+        "cosine decay of lr to 0 (choose the cosine schedule with final lr 0).",
+        "s=bowl&opt=sgd,sgd_schedule_free&lr=0.3&n=300&noise=1",
+        claims=(
+            Claim("ends_below", "sgd_schedule_free", "sgd"),
+            Claim("final_in", "sgd_schedule_free", hi=0.03),
+            Claim("final_in", "sgd", lo=0.1),
+            Claim("final_in", "sgd", hi=0.03, variant="sch=cosine&dec=0"),
+        ),
+    ),
+    Preset(
+        "prodigy_lr", "Prodigy finds its own lr",
+        "Both at their defaults on the ravine: Adam at lr 10⁻³ crawls (its loss is still "
+        "above 1 after 150 steps), while Prodigy, whose lr is a multiplier (1) of a step size "
+        "d it estimates from 10⁻⁶ up, finds the scale of the problem and reaches the minimum "
+        "by step ~75.",
+        "s=ravine&opt=prodigy,adam&lr=0.001&n=150",
+        claims=(
+            Claim("reaches", "prodigy", lo=60, hi=90),
+            Claim("misses", "adam"),
+            Claim("final_in", "adam", lo=1.0),
+        ),
+    ),
+    Preset(
+        "ademamix_remembers", "AdEMAMix remembers",
+        "Adam and AdEMAMix at lr 0.05 on the ravine. Adam slows into the minimum and reaches "
+        "it by step ~210. AdEMAMix adds a slow momentum (β₃ = 0.9999: a memory of ~10⁴ steps, "
+        "weighted ×5) that keeps pushing the way the old gradients pointed: it runs past the "
+        "minimum and is still on the far side after 300 steps.",
+        "s=ravine&opt=adam,ademamix&lr=0.05&n=300",
+        claims=(
+            Claim("reaches", "adam", lo=180, hi=240),
+            Claim("overshoots", "ademamix"),
+            Claim("ends_below", "adam", "ademamix"),
+        ),
     ),
 )
 

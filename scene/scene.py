@@ -7,6 +7,7 @@ the schedule, cache keys, later the URL) is derived from it here, where tests re
 from __future__ import annotations
 
 import functools
+import math
 from dataclasses import dataclass, field, replace
 from types import MappingProxyType
 from typing import Any
@@ -51,8 +52,42 @@ DEFAULT_OPTIMIZERS = ("sgd", "momentum", "nesterov", "rmsprop", "adam")
 # Everything the page can race: first-order methods, then Newton's methods and L-BFGS.
 ALL_OPTIMIZERS = (*optimizers.OPTIMIZERS, *optimizers.SECOND_ORDER)
 
+# First-order optimizers whose lr is not a step size but a multiplier of a step they
+# estimate themselves (Prodigy's d): like Newton's methods, they keep their own lr (the
+# reference's default, 1) unless given one, instead of following the shared lr slider.
+KEEPS_OWN_LR = frozenset({"prodigy"})
+
 # The optimizers whose `momentum` hyperparameter the page's momentum slider drives.
 MOMENTUM_DRIVEN = frozenset({"momentum", "nesterov"})
+
+HP_LIMIT = 1e6  # the largest magnitude a hyperparameter set on the page (or in a URL) may have
+
+
+def settable(default: Any) -> bool:
+    """Whether the page sets a hyperparameter with this default (a widget, a URL field): a
+    bool, a finite number or a tuple of finite numbers. None (L-BFGS's ``line_search_fn``
+    aside, which has its own menu; Prodigy's ``beta3``), callables (ADOPT's ``clip_lambda``),
+    strings, infinities (Prodigy's ``growth_rate``) and tuples holding any of them
+    (Adafactor's ``eps = (None, 1e-3)``) keep their defaults."""
+    if isinstance(default, tuple):
+        return bool(default) and all(settable(d) and not isinstance(d, bool) for d in default)
+    if isinstance(default, bool):
+        return True
+    return isinstance(default, int | float) and math.isfinite(default)
+
+
+def hp_bounds(default: Any, element: Any = None) -> tuple[float, float]:
+    """The range of a settable hyperparameter (``element``: one entry of a tuple one).
+
+    A tuple of probabilities (``betas``) stays in ``[0, 0.99999]``; any other number in
+    ``[0, 1e6]``, or in ``[-1e6, 1e6]`` if its default is negative (Adafactor's
+    ``beta2_decay``, Muon's Newton-Schulz coefficients). The optimizer's own validation has
+    the last word (its ValueError names the bad value)."""
+    if isinstance(default, tuple) and all(0.0 <= d < 1.0 for d in default):
+        return 0.0, 0.99999
+    value = default if element is None else element
+    return (0.0 if value >= 0 else -HP_LIMIT), HP_LIMIT
+
 
 STEPS_RANGE = (10, 2000)
 LR_RANGE = (1e-6, 100.0)
@@ -171,7 +206,8 @@ class Scene:
 
         Newton's methods and L-BFGS keep their own step size (default 1: a full Newton step)
         unless given one: the shared first-order lr would only make them crawl."""
-        hp: dict[str, Any] = {} if name in optimizers.SECOND_ORDER else {"lr": self.lr}
+        own = name in optimizers.SECOND_ORDER or name in KEEPS_OWN_LR
+        hp: dict[str, Any] = {} if own else {"lr": self.lr}
         if name in MOMENTUM_DRIVEN:
             hp["momentum"] = self.momentum
         hp.update({param: value for opt, param, value in self.overrides if opt == name})

@@ -28,6 +28,8 @@ from scene.scene import (
     STEPS_RANGE,
     VIEWS,
     Scene,
+    hp_bounds,
+    settable,
 )
 from surfaces import SURFACES
 
@@ -162,8 +164,9 @@ def _override_value(default: Any, text: str) -> Any:
         parts = text.split(":")
         if len(parts) != len(default):
             raise ParamError(f"{text!r} needs {len(default)} values separated by ':'")
-        return tuple(_float(p, 0.0, 1e6) for p in parts)
-    return _float(text, 0.0, 1e6)
+        pairs = zip(parts, default, strict=True)
+        return tuple(_float(p, *hp_bounds(default, d)) for p, d in pairs)
+    return _float(text, *hp_bounds(default))
 
 
 def _overrides(text: str) -> tuple[tuple[str, str, Any], ...]:
@@ -176,7 +179,9 @@ def _overrides(text: str) -> tuple[tuple[str, str, Any], ...]:
         if name not in ALL_OPTIMIZERS:
             raise ParamError(f"unknown optimizer {name!r}")
         defaults = optimizers.defaults(name)
-        if param not in defaults or param in ("value_fn", "grad_fn"):
+        if param not in defaults or not (
+            param in ("lr", "line_search_fn") or settable(defaults[param])
+        ):
             raise ParamError(f"{name} has no hyperparameter {param!r} settable here")
         if param == "lr":  # a per-optimizer lr (fair comparisons, auto-tune)
             out.append((name, param, _float(value, *LR_RANGE)))

@@ -29,6 +29,7 @@ from collections.abc import Mapping
 import numpy as np
 from hypothesis import strategies as st
 
+from optimizers import OPTIMIZERS, SECOND_ORDER
 from surfaces import SURFACES
 from tests.hand_derivations import (
     MOMENTUM_STEPS,
@@ -48,6 +49,7 @@ from tests.hand_derivations import (
     sgd_weight_decay_coord,
     written_out,
 )
+from tests.optimizer_table_modern import ROWS as MODERN_ROWS
 from tests.table_schema import (
     Converge,
     Hand,
@@ -92,7 +94,7 @@ _NEWTON_INVALID = (
     ({"damping": -1}, ValueError, "Invalid damping value: -1"),
 )
 
-TABLE: Mapping[str, Row] = {
+_ROWS: dict[str, Row] = {
     "sgd": Row(
         defaults=_SGD_DEFAULTS,
         first_steps=(
@@ -501,4 +503,11 @@ TABLE: Mapping[str, Row] = {
         busy=({}, {"line_search_fn": "armijo"}, {"line_search_fn": "strong_wolfe"}),
     ),
 }
-"""Name -> `Row`, in the registry's order."""
+
+TABLE: Mapping[str, Row] = {
+    name: {**_ROWS, **MODERN_ROWS}[name]
+    for name in [*OPTIMIZERS, *SECOND_ORDER]
+    if name in _ROWS or name in MODERN_ROWS
+}
+"""Name -> `Row`, in the registry's order (the 2020s optimizers' rows are in
+``tests/optimizer_table_modern.py``)."""

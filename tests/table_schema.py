@@ -57,11 +57,14 @@ class ReferenceClass:
 
     The class gets our hyperparameters minus ``drop`` (ours only, e.g. L-BFGS's
     ``value_fn``), plus ``fixed`` (the reference's own settings, e.g. ``max_iter=1``).
+    ``via`` names a function of ``tools/reference_optimizers.py`` that builds it instead,
+    ``via(cls, params, kwargs)``, for a class that needs a wrapper (Muon takes matrices).
     """
 
     path: str
     drop: tuple[str, ...] = ()
     fixed: Hparams = field(default_factory=dict)
+    via: str = ""
 
     def resolve(self) -> Any:
         """The class itself (imports its package)."""
@@ -70,13 +73,18 @@ class ReferenceClass:
 
     def __call__(self, params: list[Any], hparams: dict[str, Any]) -> Any:
         kwargs = {k: v for k, v in hparams.items() if k not in self.drop}
+        if self.via:
+            wrappers = importlib.import_module("tools.reference_optimizers")
+            return getattr(wrappers, self.via)(self.resolve(), params, {**kwargs, **self.fixed})
         return self.resolve()(params, **kwargs, **self.fixed)
 
 
-def reference_class(path: str, *, drop: tuple[str, ...] = (), **fixed: Any) -> ReferenceClass:
-    """`ReferenceClass` ``(path, drop, fixed)``: ``reference_class("torch.optim.LBFGS",
+def reference_class(
+    path: str, *, drop: tuple[str, ...] = (), via: str = "", **fixed: Any
+) -> ReferenceClass:
+    """`ReferenceClass` ``(path, drop, fixed, via)``: ``reference_class("torch.optim.LBFGS",
     drop=("value_fn",), max_iter=1)``."""
-    return ReferenceClass(path, drop, fixed)
+    return ReferenceClass(path, drop, fixed, via)
 
 
 @dataclass(frozen=True)

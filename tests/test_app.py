@@ -336,6 +336,50 @@ def test_a_start_outside_the_map_is_not_an_error():
     assert -1.0 <= at.session_state["start_y"] <= 3.0
 
 
+def test_every_registered_optimizer_races_with_its_advanced_panel_and_step_through():
+    """All of them at once on the default surface: the race, the advanced hyperparameters
+    (negative defaults, tuples that are not betas, None inside a tuple, an infinite default,
+    a callable default) and the step-through view of each new one, without an exception."""
+    import optimizers
+
+    names = [*optimizers.OPTIMIZERS, *optimizers.SECOND_ORDER]
+    at = app_with_query(opt=",".join(names), n="30")
+    assert not at.exception, at.exception
+    assert set(race_paths(at)) == set(names)
+    at.toggle(key="advanced").set_value(True).run()
+    assert not at.exception, at.exception
+    at.number_input(key="w_hp_adafactor_beta2_decay").set_value(-0.5).run()
+    at.number_input(key="w_hp_muon_ns_coefficients_1").set_value(-4.0).run()
+    assert not at.exception, at.exception
+    assert "adafactor.beta2_decay=-0.5" in at.query_params["hp"]
+    assert "muon.ns_coefficients=3.4445:-4:2.0315" in at.query_params["hp"]
+    at.segmented_control(key="view").set_value("step").run()
+    for name in ("rprop", "lion", "muon", "adafactor", "sgd_schedule_free",
+                 "adamw_schedule_free", "prodigy", "ademamix", "adopt"):
+        at.selectbox(key="step_opt").set_value(name).run()
+        assert not at.exception, (name, at.exception)
+        assert any(c.value == theme_note(name) for c in at.caption), name
+
+
+def theme_note(name: str) -> str:
+    from viz import theme
+
+    return theme.note(name)
+
+
+def test_prodigy_keeps_its_own_lr_while_the_others_follow_the_slider():
+    """Prodigy's lr multiplies its own estimate d: at the shared slider's 1e-3 it would crawl,
+    so it keeps its default lr 1 (like Newton's step) unless given one."""
+    at = app_with_query(s="ravine", opt="prodigy,adam", n="60", lr="0.001")
+    before = race_paths(at)
+    at = app_with_query(s="ravine", opt="prodigy,adam", n="60", lr="0.01")
+    after = race_paths(at)
+    np.testing.assert_array_equal(before["prodigy"], after["prodigy"])
+    assert not np.allclose(before["adam"], after["adam"])
+    at = app_with_query(s="ravine", opt="prodigy,adam", n="60", hp="prodigy.lr=0.5")
+    assert not np.allclose(race_paths(at)["prodigy"], after["prodigy"])
+
+
 def test_typed_formula_shows_as_typed():
     """Markdown must not eat a formula's stars: the title and the caption escape them."""
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)

@@ -28,6 +28,8 @@ def _diverged(query):
     ("s=ravine&opt=sgd,momentum,adam&lr=0.09&n=150", {"sgd": LEARNING_RATE}),
     ("lr=0.01&mom=0.999", {"sgd": LEARNING_RATE, "momentum": LEARNING_RATE,
                            "nesterov": LEARNING_RATE}),
+    # Schedule-Free's momentum is an interpolation in (0, 1): no momentum-free rerun.
+    ("s=ravine&opt=sgd_schedule_free&lr=100&n=20", {"sgd_schedule_free": LEARNING_RATE}),
 ])
 def test_divergence_cause(query, expected):
     assert _diverged(query)[2] == expected

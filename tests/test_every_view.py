@@ -78,8 +78,8 @@ def test_every_sweep_axis_metric_and_overlay_opens() -> None:
     from ui.explore import Y_AXES
 
     for visit in ("first", "second (from caches)"):
-        at = _open("s=ravine&view=sweep&opt=nesterov,rmsprop,adam,sgd")
-        for name in ("nesterov", "rmsprop", "adam", "sgd"):
+        at = _open("s=ravine&view=sweep&opt=nesterov,rmsprop,adam,sgd,muon,lion,prodigy")
+        for name in ("nesterov", "rmsprop", "adam", "sgd", "muon", "lion", "prodigy"):
             at.selectbox(key="sweep_opt").set_value(name).run()
             options = [label for label, (_, only) in Y_AXES.items()
                        if only is None or name in only]

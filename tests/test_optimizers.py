@@ -22,6 +22,7 @@ import optimizers
 from optimizers import (
     NEEDS_HESSIAN,
     OPTIMIZERS,
+    PER_POINT,
     SECOND_ORDER,
     Optimizer,
     defaults,
@@ -163,12 +164,18 @@ def test_momentum_equals_cs231n_velocity_form_only_at_constant_lr():
 
 
 def test_lr_scale_is_a_scheduled_lr():
-    """lr_scale = s is exactly torch's group['lr'] = lr * s for that step."""
+    """lr_scale = s is exactly torch's group['lr'] = lr * s for that step (Rprop reads its
+    lr once, at init, as torch's: there lr_scale changes nothing)."""
     for name in NAMES:
         hp = {"lr": 0.05} if name != "adadelta" else {"lr": 0.5}
         a = first_steps(make(name, **hp), n=1, lr_scale=0.5)
-        b = first_steps(make(name, lr=hp["lr"] * 0.5), n=1)
+        b = first_steps(make(name, lr=hp["lr"] * (1.0 if name == "rprop" else 0.5)), n=1)
         assert_allclose(a, b, rtol=1e-15, err_msg=name)
+        if name == "lion":  # lion_pytorch's decoupled decay divides by the initial lr
+            hp["decoupled_weight_decay"] = True
+            c = first_steps(make(name, **hp, weight_decay=0.5), n=1, lr_scale=0.5)
+            # decay lr_t * wd / lr = 0.5 * wd: c = a - 0.25 * x0
+            assert_allclose(c, a - 0.25 * np.array(START), rtol=1e-14)
 
 
 def test_adagrad_initial_accumulator_is_the_state():
@@ -321,6 +328,15 @@ def test_registry_names():
         "nadam",
         "radam",
         "adamax",
+        "rprop",
+        "lion",
+        "muon",
+        "adafactor",
+        "sgd_schedule_free",
+        "adamw_schedule_free",
+        "prodigy",
+        "ademamix",
+        "adopt",
     ]
 
 
@@ -488,6 +504,11 @@ def test_any_parameter_shape(name):
 
     shaped = steps(x0, curv)
     assert shaped.shape == (3, 4, 5)
+    if name in PER_POINT:  # the last axis is one parameter vector: 12 independent runs
+        rows = [steps(x0[i, j], curv[i, j]) for i in range(3) for j in range(4)]
+        assert_allclose(shaped.reshape(12, 5), rows, rtol=1e-15)
+        assert steps(np.float64(x0[0, 0, 0]), np.float64(curv[0, 0, 0])).shape == ()
+        return
     assert_array_equal(shaped.reshape(-1), steps(x0.reshape(-1), curv.reshape(-1)))
     singles = [steps(x0.reshape(-1)[i : i + 1], curv.reshape(-1)[i : i + 1]) for i in range(60)]
     assert_allclose(shaped.reshape(-1), np.concatenate(singles), rtol=1e-15)
@@ -622,6 +643,12 @@ def test_docstring_examples():
         "optimizers._adaptive",
         "optimizers._adam",
         "optimizers._registry",
+        "optimizers._sign",
+        "optimizers._muon",
+        "optimizers._adafactor",
+        "optimizers._schedule_free",
+        "optimizers._prodigy",
+        "optimizers._adam_variants",
     ]
     for module in modules:
         result = doctest.testmod(importlib.import_module(module))

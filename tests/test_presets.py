@@ -37,7 +37,7 @@ def _race(scene):
     return {e.name: e for e in entries}, {r.name: r for r in rows}
 
 
-def _holds(claim: Claim, entries, rows) -> bool:
+def _holds(claim: Claim, entries, rows, minima=()) -> bool:
     e, r = entries[claim.optimizer], rows[claim.optimizer]
     final = np.inf if e.diverged else e.values[-1]
     if claim.kind == "ends_below":
@@ -56,6 +56,16 @@ def _holds(claim: Claim, entries, rows) -> bool:
         return not e.diverged
     if claim.kind == "settles":
         return e.values[25:75].mean() >= claim.lo * e.values[-50:].mean()
+    if claim.kind == "final_in":
+        return claim.lo <= final <= claim.hi
+    if claim.kind == "diagonal":
+        steps = np.abs(np.diff(e.points, axis=0))
+        return bool(np.all(np.isclose(steps[:, 0], steps[:, 1], rtol=1e-9, atol=1e-12)))
+    if claim.kind == "overshoots":
+        final_point = e.points[-1]
+        minimum = min(minima, key=lambda m: float(np.linalg.norm(final_point - np.asarray(m))))
+        before, after = e.points[0] - minimum, final_point - minimum
+        return bool(np.all(np.sign(before) == -np.sign(after)))
     raise AssertionError(f"unknown claim kind {claim.kind!r}")
 
 
@@ -79,8 +89,9 @@ def test_every_caption_states_checked_claims(name):
                          ids=[f"{n}-{c.kind}-{c.optimizer}{'-' + c.variant if c.variant else ''}"
                               for n, c in CLAIMS])
 def test_caption_claim_holds_on_its_scene(name, claim):
-    entries, rows = _race(_scene(PRESETS[name].query, claim.variant))
-    assert _holds(claim, entries, rows), f"{name}: {claim}"
+    scene = _scene(PRESETS[name].query, claim.variant)
+    entries, rows = _race(scene)
+    assert _holds(claim, entries, rows, scene.get_surface().minima), f"{name}: {claim}"
 
 
 @pytest.mark.parametrize("claim", OPENER_CLAIMS, ids=lambda c: f"{c.kind}-{c.optimizer}")
@@ -95,6 +106,12 @@ def test_a_false_claim_fails():
     assert not _holds(Claim("stable", "sgd"), entries, rows)
     assert not _holds(Claim("ends_below", "sgd", "momentum"), entries, rows)
     assert not _holds(Claim("reaches", "momentum", lo=0, hi=5), entries, rows)
+    ravine = PRESETS["ademamix_remembers"].scene()
+    entries, rows = _race(ravine)
+    minima = ravine.get_surface().minima
+    assert not _holds(Claim("overshoots", "adam"), entries, rows, minima)
+    assert not _holds(Claim("diagonal", "adam"), entries, rows)
+    assert not _holds(Claim("final_in", "ademamix", hi=1e-6), entries, rows)
 
 
 def test_newton_is_attracted_to_the_saddle_saddle_free_newton_is_not():

@@ -93,6 +93,19 @@ def test_adam_beta2_sweep_cells() -> None:
         assert_cell_equals_single_run(res, i, j, hp)
 
 
+@pytest.mark.parametrize(("name", "y_param", "y_values"), [
+    ("prodigy", "d_coef", np.array([0.05, 0.5, 5.0])),  # Prodigy's axis: its lr is found
+    ("muon", "momentum", np.array([0.0, 0.5, 0.95])),  # coordinates coupled within a point
+    ("lion", "betas[1]", np.array([0.5, 0.9, 0.999])),
+])
+def test_new_optimizers_sweep_cells(name, y_param, y_values) -> None:
+    lrs = np.geomspace(1e-3, 1.0, 4)
+    res = sweep(RAVINE, name, {}, x_values=lrs, y_param=y_param, y_values=y_values, steps=120)
+    for i, j in [(0, 0), (1, 2), (2, 3), (2, 1)]:
+        hp, _ = res.settings(lrs[j], y_values[i])
+        assert_cell_equals_single_run(res, i, j, hp)
+
+
 def test_schedule_decay_sweep_cells() -> None:
     lrs = np.geomspace(1e-3, 0.2, 6)
     decays = np.array([0.0, 0.01, 0.1, 1.0])

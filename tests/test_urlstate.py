@@ -40,6 +40,17 @@ def test_every_field_round_trips():
     assert round_trip(scene) == (scene, [])
 
 
+def test_negative_and_non_probability_hyperparameters_round_trip():
+    scene = Scene(
+        optimizers=("adafactor", "muon", "rprop", "prodigy"),
+        overrides=(("adafactor", "beta2_decay", -0.5),
+                   ("muon", "ns_coefficients", (3.0, -4.5, 2.0)),
+                   ("prodigy", "d_coef", 2.0), ("rprop", "etas", (0.4, 1.5)),
+                   ("rprop", "step_sizes", (1e-4, 20.0))),
+    )
+    assert round_trip(scene) == (scene, [])
+
+
 @pytest.mark.parametrize("query, name", [
     ({"lr": "abc"}, "'lr'"),
     ({"lr": "1e9"}, "'lr'"),
@@ -48,7 +59,11 @@ def test_every_field_round_trips():
     ({"n": "1e3"}, "'n'"),
     ({"n": "999999"}, "'n'"),
     ({"s": "nowhere"}, "'s'"),
-    ({"opt": "sgd,lion"}, "'opt'"),
+    ({"opt": "sgd,lamb"}, "'opt'"),
+    ({"hp": "adafactor.eps=0.1:0.2"}, "'hp'"),  # (None, 1e-3): not settable on the page
+    ({"hp": "adopt.clip_lambda=1"}, "'hp'"),
+    ({"hp": "adafactor.beta2_decay=0.5"}, "'hp'"),  # the optimizer's own ValueError
+    ({"hp": "sgd.momentum=-0.5"}, "'hp'"),
     ({"opt": "sgd,sgd"}, "'opt'"),
     ({"sch": "warp"}, "'sch'"),
     ({"start": "1;2"}, "'start'"),

@@ -44,6 +44,9 @@ FIXTURE = ROOT / "tests" / "fixtures" / "goldens.npz"
 STARTS: Mapping[str, tuple[tuple[float, float], ...]] = {
     "bowl": ((1.5, -1.0), (-0.7, 0.4), (0.05, 1.8)),
     "ravine": ((-1.5, 0.8), (1.2, -0.5), (0.3, 0.05)),
+    # Off the x-axis the descent direction is unbounded; torch's strong-Wolfe line search
+    # fails (IndexError) from some starts, such as (1.0, 0.3): not these.
+    "saddle": ((-1.5, 0.001), (1.2, 0.05), (0.2, 1.5)),
     "rosenbrock": ((-1.2, 1.0), (0.5, -0.8), (1.5, 1.7)),
     "himmelblau": ((0.0, 0.0), (-1.0, 3.0), (4.0, -4.0)),
     "beale": ((1.0, 1.0), (-2.0, 2.0), (3.5, -0.5)),

@@ -19,7 +19,7 @@ import optimizers
 import viz
 from analysis import race
 from analysis.race import RaceEntry, race_over_lrs
-from scene import Scene
+from scene.scene import KEEPS_OWN_LR, Scene
 
 GRID_RESOLUTION = 80
 # The learning-rate slider's stops (log-spaced, 1e-4..10), raced in blocks of LR_BLOCK stops.
@@ -43,7 +43,7 @@ def race_entries(scene: Scene) -> tuple[RaceEntry, ...]:
 
 def _follows_the_slider(scene: Scene, name: str) -> bool:
     """Whether optimizer ``name`` runs at the lr slider's value in ``scene``."""
-    return name not in optimizers.SECOND_ORDER and not any(
+    return name not in optimizers.SECOND_ORDER and name not in KEEPS_OWN_LR and not any(
         opt == name and param == "lr" for opt, param, _ in scene.overrides)
 
 

@@ -20,10 +20,13 @@ from ui.state import set_hp
 from viz import theme
 
 # y axis of the sweep map: label -> (sweep parameter, optimizers it applies to or None = all)
+_BETAS = ("adam", "adamw", "nadam", "radam", "adamax", "lion", "adamw_schedule_free",
+          "prodigy", "ademamix", "adopt")
 Y_AXES = {
-    "momentum μ": ("momentum", ("sgd", "momentum", "nesterov", "rmsprop")),
-    "Adam β₂": ("betas[1]", ("adam", "adamw", "nadam", "radam", "adamax")),
-    "Adam β₁": ("betas[0]", ("adam", "adamw", "nadam", "radam", "adamax")),
+    "momentum μ": ("momentum", ("sgd", "momentum", "nesterov", "rmsprop", "muon")),
+    "Adam β₂": ("betas[1]", _BETAS),
+    "Adam β₁": ("betas[0]", _BETAS),
+    "Prodigy d_coef": ("d_coef", ("prodigy",)),  # Prodigy's tuning knob (its lr is found)
     "1/t decay k": ("decay", None),
     "exponential decay γ": ("gamma", None),
 }
@@ -83,8 +86,8 @@ def _load_cell(result: SweepResult) -> None:
     elif result.y_name.startswith("betas["):
         index = int(result.y_name[6])
         set_hp(f"hp_{name}_betas_{index}", float(hparams["betas"][index]))
-    elif result.y_name == "momentum":
-        set_hp(f"hp_{name}_momentum", float(hparams["momentum"]))
+    elif result.y_name in optimizers.defaults(name):  # momentum, Prodigy's d_coef, ...
+        set_hp(f"hp_{name}_{result.y_name}", float(hparams[result.y_name]))
     elif result.schedule is not None:
         st.session_state["schedule"] = result.schedule
         value = schedule_kwargs.get("decay", schedule_kwargs.get("gamma"))

@@ -70,6 +70,8 @@ def stepthrough_view(scene: Scene) -> None:
     name = st.selectbox("Optimizer to step through", names, format_func=theme.label,
                         key="step_opt")
     rep = cached_replay(scene.race_key(), name)
+    if theme.note(name):
+        st.caption(theme.note(name))
     if rep.n_steps == 0:
         st.warning(f"{theme.label(name)} diverged on its first step: nothing to step through.")
         return

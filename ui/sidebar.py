@@ -18,11 +18,14 @@ from scene.scene import (
     DECAY_SETTINGS,
     DEFAULT_BOUNDS,
     DEFAULT_FORMULA,
+    KEEPS_OWN_LR,
     MOMENTUM_DRIVEN,
     NETWORK,
     SCHEDULE_LABELS,
     STEPS_RANGE,
     Scene,
+    hp_bounds,
+    settable,
     surface_defaults,
 )
 from surfaces import MAX_LENGTH, SURFACES, ExpressionError
@@ -161,7 +164,7 @@ def _overrides(names: Sequence[str]) -> tuple:
                 if state.get(hp_key(name, param)):
                     out.append((name, param, state[hp_key(name, param)]))
                 continue
-            if default is None or callable(default):
+            if not settable(default):
                 continue
             if isinstance(default, tuple):
                 value = tuple(float(state.get(hp_key(name, param, i), d))
@@ -184,6 +187,8 @@ def advanced_widgets(container: Any, names: Sequence[str]) -> tuple:
                 st.markdown(f"**{theme.label(name)}**")
                 _advanced_input("step size lr (empty = 1, a full step)"
                                 if name in optimizers.SECOND_ORDER
+                                else "own lr (empty = 1: the step is its own estimate d)"
+                                if name in KEEPS_OWN_LR
                                 else "own lr (empty = the shared lr)", hp_key(name, "lr"), "float",
                                 min_value=1e-6, max_value=100.0, format="%g")
                 for param, default in shown.items():
@@ -191,19 +196,21 @@ def advanced_widgets(container: Any, names: Sequence[str]) -> tuple:
                         _advanced_input(param, hp_key(name, param), "choice",
                                         options=[None, *LINE_SEARCHES],
                                         format_func=lambda v: v or "none (fixed step)")
-                    elif default is None or callable(default):
+                    elif not settable(default):
                         continue
                     elif isinstance(default, bool):
                         _advanced_input(param, hp_key(name, param), "bool")
                     elif isinstance(default, tuple):
                         for i, col in enumerate(st.columns(len(default))):
+                            lo, hi = hp_bounds(default, default[i])
                             with col:
                                 _advanced_input(f"{param}[{i}]", hp_key(name, param, i),
-                                                "float", min_value=0.0, max_value=0.99999,
+                                                "float", min_value=lo, max_value=hi,
                                                 format="%g", step=0.001)
                     else:
-                        _advanced_input(param, hp_key(name, param), "float", min_value=0.0,
-                                        format="%g")
+                        lo, hi = hp_bounds(default)
+                        _advanced_input(param, hp_key(name, param), "float", min_value=lo,
+                                        max_value=hi, format="%g")
     return _overrides(names)
 
 

@@ -13,7 +13,7 @@ from urllib.parse import urlencode, urlsplit
 import streamlit as st
 
 import optimizers
-from scene.scene import ALL_OPTIMIZERS, DECAY_SETTINGS, DEFAULT_FORMULA, Scene
+from scene.scene import ALL_OPTIMIZERS, DECAY_SETTINGS, DEFAULT_FORMULA, Scene, settable
 from scene.urlstate import scene_from_query, scene_to_query
 
 URL_WARNINGS = "_url_warnings"
@@ -42,7 +42,7 @@ def scene_to_widgets(scene: Scene) -> dict[str, Any]:
             if param in ("lr", "line_search_fn"):  # empty unless set
                 state[hp_key(name, param)] = overrides.get((name, param))
                 continue
-            if default is None or callable(default):  # L-BFGS's value_fn / grad_fn
+            if not settable(default):  # L-BFGS's value_fn / grad_fn, ADOPT's clip_lambda, ...
                 continue
             value = overrides.get((name, param), default)
             if isinstance(default, tuple):

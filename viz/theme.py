@@ -26,6 +26,15 @@ OPTIMIZER_LABELS = MappingProxyType({
     "newton": "Newton",
     "saddle_free_newton": "Saddle-free Newton",
     "lbfgs": "L-BFGS",
+    "rprop": "Rprop",
+    "lion": "Lion",
+    "muon": "Muon",
+    "adafactor": "Adafactor",
+    "sgd_schedule_free": "Schedule-Free SGD",
+    "adamw_schedule_free": "Schedule-Free AdamW",
+    "prodigy": "Prodigy",
+    "ademamix": "AdEMAMix",
+    "adopt": "ADOPT",
 })
 
 OPTIMIZER_COLORS = MappingProxyType({
@@ -43,6 +52,16 @@ OPTIMIZER_COLORS = MappingProxyType({
     "newton": "#AA4499",
     "saddle_free_newton": "#117733",
     "lbfgs": "#661100",
+    # Paul Tol's vibrant, bright and high-contrast schemes (also colour-blind safe).
+    "rprop": "#CC6677",
+    "lion": "#EE3377",
+    "muon": "#33BBEE",
+    "adafactor": "#004488",
+    "sgd_schedule_free": "#DDAA33",
+    "adamw_schedule_free": "#BB5566",
+    "prodigy": "#228833",
+    "ademamix": "#AA3377",
+    "adopt": "#EE7733",
 })
 
 OPTIMIZER_SYMBOLS = MappingProxyType({
@@ -60,7 +79,39 @@ OPTIMIZER_SYMBOLS = MappingProxyType({
     "newton": "bowtie",
     "saddle_free_newton": "star-diamond",
     "lbfgs": "octagon",
+    "rprop": "triangle-right",
+    "lion": "star-triangle-up",
+    "muon": "circle-cross",
+    "adafactor": "square-x",
+    "sgd_schedule_free": "diamond-wide",
+    "adamw_schedule_free": "diamond-tall",
+    "prodigy": "hexagram",
+    "ademamix": "star-square",
+    "adopt": "triangle-left",
 })
+
+OPTIMIZER_NOTES = MappingProxyType({
+    "rprop": "Only the gradient's sign counts: each coordinate's step grows ×1.2 while the "
+             "sign holds and halves when it flips (lr sets the first step; schedules do "
+             "nothing, as in torch).",
+    "lion": "Every step is lr·sign(momentum mix): each coordinate moves exactly lr, so every "
+            "step is a diagonal, whatever the gradient's size.",
+    "muon": "On a 1×2 'matrix', orthogonalizing is normalizing: Nesterov momentum with every "
+            "step the same length (≈0.70·lr).",
+    "adafactor": "Steps are relative: lr times the point's RMS, so it moves slowly near the "
+                 "origin and fast far from it.",
+    "sgd_schedule_free": "The gradient is taken at y, between the SGD iterate z and their "
+                         "running average x: averaging replaces the lr schedule.",
+    "adamw_schedule_free": "Schedule-Free with Adam's normalized gradient: averaging, not a "
+                           "decaying lr, brings it to rest.",
+    "prodigy": "Estimates its own lr: d grows from 1e-6 to about the distance to the "
+               "minimum (leave lr at 1).",
+    "ademamix": "Adam plus a very slow momentum (β₃ = 0.9999) weighted ×5: it remembers old "
+                "gradients and overshoots.",
+    "adopt": "Adam with two lines swapped: normalize the gradient by the old second moment, "
+             "then average; the first step does not move.",
+})
+"""A one-line teaching note per optimizer (what to watch for in the race), where written."""
 
 _DASHES = ("solid", "dash", "dot", "dashdot", "longdash", "longdashdot")
 
@@ -98,6 +149,11 @@ def literal(text: str) -> str:
 def label(name: str) -> str:
     """Human label of an optimizer key (``"rmsprop" -> "RMSprop"``)."""
     return OPTIMIZER_LABELS.get(name, name)
+
+
+def note(name: str) -> str:
+    """The optimizer's one-line teaching note, or ``""``."""
+    return OPTIMIZER_NOTES.get(name, "")
 
 
 def color(name: str) -> str:
