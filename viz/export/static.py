@@ -295,8 +295,10 @@ def race_picture(
     if loss_ax is not None:
         _loss_axes(loss_ax, surface, entries, static)
         if handles:
-            cell = (width / (1 + map_share) - 0.06 * width,
-                    height * (1 - 2 * STRIP - 0.12) * legend_share / (3.0 + legend_share))
+            cell = (
+                width / (1 + map_share) - 0.06 * width,
+                height * (1 - 2 * STRIP - 0.12) * legend_share / (3.0 + legend_share),
+            )
             _fit_legend(legend_ax, handles, columns, cell)
     elif handles:
         if (x1 - x0) / (y1 - y0) > 0.94 * width / height:  # a wide map: legend above it
