@@ -4,9 +4,11 @@ Prints a markdown table:
 
 * Adam, 10,000 starts x 500 steps on Rosenbrock: `optimizers.run` (stores every point) and
   `optimizers.iterate` (no storage), next to a plain per-point Python loop (fewer points,
-  extrapolated) and, when torch is installed, a ``torch.optim.Adam`` loop on the same
-  ``(10000, 2)`` float64 tensor (gradient by the same formula, trajectory stored too; and
-  with autograd). Target: ``run`` >= 3x the torch loop.
+  extrapolated) and a ``torch.optim.Adam`` loop on the same ``(10000, 2)`` float64 tensor
+  (gradient by the same formula, trajectory stored too; and with autograd), once at torch's
+  default thread count and once at 1 thread (numpy's elementwise loops use one). Target:
+  ``run`` >= 3x the torch loop. torch is required: without it the benchmark stops, unless
+  ``--no-torch`` leaves the comparison out (said so in the output).
 * A 200 x 200 lr x momentum sweep (``sgd`` with ``lr`` of shape ``(200, 1)`` and
   ``momentum`` of shape ``(1, 200)``), 300 steps on a quadratic ravine. Target: < 1 s.
 * The app's default race (`analysis.race.race` on the default `Scene`: Rosenbrock, 5
@@ -15,7 +17,8 @@ Prints a markdown table:
   runs only this one.
 
 Times are the best of a few repeats (the machine may be shared), except the race: the
-median of many, as it is short. Not a test.
+median of many, as it is short. Not a test. The output is kept in
+``docs/bench/bench_core.txt`` (``benchmarks/_record.py``).
 """
 
 from __future__ import annotations
@@ -32,7 +35,9 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from benchmarks._record import recorded  # noqa: E402
 from optimizers import iterate, make, run  # noqa: E402
+from surfaces import get_surface  # noqa: E402
 
 N_STARTS, STEPS, LR = 10_000, 500, 1e-2
 SWEEP, SWEEP_STEPS = 200, 300
@@ -40,23 +45,8 @@ REPEATS = 3
 RACE_REPEATS = 30
 
 
-def _inline_rosenbrock(p: np.ndarray) -> np.ndarray:
-    """Gradient of (1 - x)^2 + 100 (y - x^2)^2 (used if `surfaces` is not ready)."""
-    x, y = p[..., 0], p[..., 1]
-    r = y - x * x
-    g = np.empty(np.shape(p))
-    g[..., 0] = -2.0 * (1.0 - x) - 400.0 * x * r
-    g[..., 1] = 200.0 * r
-    return g
-
-
-def rosenbrock_grad() -> tuple[Callable[[np.ndarray], np.ndarray], str]:
-    try:
-        from surfaces import get_surface  # type: ignore[attr-defined]
-
-        return get_surface("rosenbrock").grad, "surfaces.get_surface('rosenbrock').grad"
-    except (ImportError, KeyError, AttributeError):
-        return _inline_rosenbrock, "inline gradient (surfaces not ready)"
+def rosenbrock_grad() -> Callable[[np.ndarray], np.ndarray]:
+    return get_surface("rosenbrock").grad
 
 
 def ravine_grad(p: np.ndarray) -> np.ndarray:
@@ -100,8 +90,65 @@ def print_race() -> None:
     )
 
 
-def main() -> None:
-    grad, source = rosenbrock_grad()
+def torch_rows(starts: np.ndarray, point_steps: int, no_torch: bool) -> tuple[
+        list[tuple[str, float, float, float]], dict[int, tuple[float, float]]]:
+    """Rows for the torch.optim.Adam loops, at torch's default thread count and at 1 thread.
+
+    Returns the rows and ``{threads: (wall, cpu)}`` of the same-formula loop. Without torch
+    this fails, unless ``--no-torch`` asked to leave the comparison out."""
+    if no_torch:
+        return [], {}
+    try:
+        import torch
+    except ImportError:
+        raise SystemExit(
+            "torch is not installed: the comparison with torch.optim.Adam needs it "
+            "(pip install torch==2.13.0), or pass --no-torch to leave it out"
+        ) from None
+
+    def torch_grad(p: Any) -> Any:
+        x, y = p[:, 0], p[:, 1]
+        r = y - x * x
+        return torch.stack([-2.0 * (1.0 - x) - 400.0 * x * r, 200.0 * r], dim=-1)
+
+    def torch_loop() -> None:
+        p = torch.tensor(starts, dtype=torch.float64, requires_grad=True)
+        adam = torch.optim.Adam([p], lr=LR)
+        out = torch.empty((STEPS + 1, N_STARTS, 2), dtype=torch.float64)
+        out[0] = p.detach()
+        for t in range(STEPS):
+            with torch.no_grad():
+                p.grad = torch_grad(p)
+            adam.step()
+            out[t + 1] = p.detach()
+
+    def torch_autograd() -> None:
+        p = torch.tensor(starts, dtype=torch.float64, requires_grad=True)
+        adam = torch.optim.Adam([p], lr=LR)
+        out = torch.empty((STEPS + 1, N_STARTS, 2), dtype=torch.float64)
+        out[0] = p.detach()
+        for t in range(STEPS):
+            adam.zero_grad()
+            x, y = p[:, 0], p[:, 1]
+            ((1 - x) ** 2 + 100 * (y - x * x) ** 2).sum().backward()
+            adam.step()
+            out[t + 1] = p.detach()
+
+    rows, loops = [], {}
+    default = torch.get_num_threads()
+    for threads in dict.fromkeys((default, 1)):  # default first; once if it is 1
+        torch.set_num_threads(threads)
+        loops[threads] = best(torch_loop)
+        rows.append((f"torch.optim.Adam loop, same gradient formula, {threads} thread(s)",
+                     *loops[threads], point_steps))
+        rows.append((f"torch.optim.Adam loop, autograd, {threads} thread(s)",
+                     *best(torch_autograd), point_steps))
+    torch.set_num_threads(default)
+    return rows, loops
+
+
+def main(no_torch: bool = False) -> None:
+    grad = rosenbrock_grad()
     rng = np.random.default_rng(0)
     starts = rng.uniform([-2.0, -1.0], [2.0, 3.0], size=(N_STARTS, 2))
     opt = make("adam", lr=LR)
@@ -142,44 +189,8 @@ def main() -> None:
         )
     )
 
-    torch_times = None
-    try:
-        import torch
-    except ImportError:
-        torch = None
-    if torch is not None:
-
-        def torch_grad(p: Any) -> Any:
-            x, y = p[:, 0], p[:, 1]
-            r = y - x * x
-            return torch.stack([-2.0 * (1.0 - x) - 400.0 * x * r, 200.0 * r], dim=-1)
-
-        def torch_loop() -> None:
-            p = torch.tensor(starts, dtype=torch.float64, requires_grad=True)
-            adam = torch.optim.Adam([p], lr=LR)
-            out = torch.empty((STEPS + 1, N_STARTS, 2), dtype=torch.float64)
-            out[0] = p.detach()
-            for t in range(STEPS):
-                with torch.no_grad():
-                    p.grad = torch_grad(p)
-                adam.step()
-                out[t + 1] = p.detach()
-
-        def torch_autograd() -> None:
-            p = torch.tensor(starts, dtype=torch.float64, requires_grad=True)
-            adam = torch.optim.Adam([p], lr=LR)
-            out = torch.empty((STEPS + 1, N_STARTS, 2), dtype=torch.float64)
-            out[0] = p.detach()
-            for t in range(STEPS):
-                adam.zero_grad()
-                x, y = p[:, 0], p[:, 1]
-                ((1 - x) ** 2 + 100 * (y - x * x) ** 2).sum().backward()
-                adam.step()
-                out[t + 1] = p.detach()
-
-        torch_times = best(torch_loop)
-        rows.append(("torch.optim.Adam loop (same gradient formula)", *torch_times, point_steps))
-        rows.append(("torch.optim.Adam loop (autograd)", *best(torch_autograd), point_steps))
+    extra, loops = torch_rows(starts, point_steps, no_torch)
+    rows += extra
 
     lr = np.geomspace(1e-4, 0.05, SWEEP)[:, None]
     mom = np.linspace(0.0, 0.99, SWEEP)[None, :]
@@ -200,26 +211,29 @@ def main() -> None:
     run_sweep = best(lambda: run(sgd, ravine_grad, [1.0, 1.0], SWEEP_STEPS))
     rows.append(("same sweep, run (stores 301 x 200 x 200 x 2 points)", *run_sweep, sweep_ps))
 
-    print(f"Rosenbrock gradient: {source}; numpy {np.__version__}", end="")
-    print(f"; torch {torch.__version__}" if torch is not None else "; torch not installed")
+    torch_note = (f"torch loops at {' and '.join(map(str, loops))} thread(s)" if loops
+                  else "torch comparison left out (--no-torch)")
+    print(f"Rosenbrock gradient: surfaces.get_surface('rosenbrock').grad; numpy {np.__version__}; "
+          f"{torch_note}")
     print(f"Machine: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f} (shared)")
     print()
-    print(
-        "| benchmark | wall (s) | CPU (s) | point-steps / s (wall) | vs torch loop (wall / CPU) |"
-    )
-    print("|---|---:|---:|---:|---:|")
+    ratio_head = " | ".join(f"vs torch {n} thr (wall / CPU)" for n in loops)
+    print("| benchmark | wall (s) | CPU (s) | point-steps / s (wall) |"
+          + (f" {ratio_head} |" if loops else ""))
+    print("|---|---:|---:|---:|" + "---:|" * len(loops))
     for name, wall, cpu, work in rows:
-        same_work = work == point_steps
-        ratio = "n/a"
-        if torch_times and same_work:
-            ratio = f"{torch_times[0] / wall:.1f}x / {torch_times[1] / cpu:.1f}x"
-        print(f"| {name} | {wall:.3f} | {cpu:.3f} | {work / wall:,.0f} | {ratio} |")
+        line = f"| {name} | {wall:.3f} | {cpu:.3f} | {work / wall:,.0f} |"
+        for t_wall, t_cpu in loops.values():
+            line += (f" {t_wall / wall:.1f}x / {t_cpu / cpu:.1f}x |" if work == point_steps
+                     else " n/a |")
+        print(line)
     print()
     t_run = rows[0][1:3]
-    if torch_times:
-        speedup = torch_times[0] / t_run[0]
+    for threads, (t_wall, t_cpu) in loops.items():
+        speedup = t_wall / t_run[0]
         verdict = "met" if speedup >= 3 else "NOT met"
-        print(f"Target run >= 3x torch loop: {speedup:.1f}x wall ({verdict})")
+        print(f"optimizers.run vs torch.optim.Adam loop ({threads} thread(s)): "
+              f"{speedup:.1f}x wall, {t_cpu / t_run[1]:.1f}x CPU (target >= 3x wall: {verdict})")
     verdict = "met" if sweep_times[0] < 1 else "NOT met"
     print(
         f"Target sweep < 1 s: {sweep_times[0]:.3f} s wall ({verdict}), {sweep_times[1]:.3f} s CPU"
@@ -228,7 +242,17 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    if sys.argv[1:] == ["race"]:
-        print_race()
+    import argparse
+
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("what", nargs="?", choices=("all", "race"), default="all",
+                        help="race: only the app's default race")
+    parser.add_argument("--no-torch", action="store_true",
+                        help="leave out the torch comparison (otherwise torch is required)")
+    cli = parser.parse_args()
+    if cli.what == "race":
+        with recorded("bench_core_race"):
+            print_race()
     else:
-        main()
+        with recorded("bench_core" + ("_no_torch" if cli.no_torch else "")):
+            main(cli.no_torch)

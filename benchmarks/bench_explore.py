@@ -9,7 +9,8 @@
 Time is the best of ``--repeats`` runs (wall clock; the machine may be shared, so the best is
 the least disturbed one) with CPU time alongside. Peak memory is measured in a separate run
 under ``tracemalloc`` (NumPy reports its buffers to it): the largest amount of Python/NumPy
-memory allocated at once, above what was allocated before the call.
+memory allocated at once, above what was allocated before the call. The output is kept in
+``docs/bench/bench_explore.txt`` (``benchmarks/_record.py``).
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from analysis.basins import basins  # noqa: E402
 from analysis.sweep import sweep  # noqa: E402
+from benchmarks._record import recorded  # noqa: E402
 from surfaces import get_surface  # noqa: E402
 
 
@@ -86,4 +88,5 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    with recorded("bench_explore"):
+        main()

@@ -8,7 +8,8 @@ Run from the repository root::
 Prints wall-clock and CPU time (this machine is shared: when other processes compete for its
 2 cores, wall time grows while CPU time stays put, so both are reported), the time per step,
 and the effect of the run blocking in `netlab._train` (``BLOCK_ELEMENTS``), each block size
-in a fresh process.
+in a fresh process. The output is kept in ``docs/bench/bench_netlab.txt``
+(``benchmarks/_record.py``).
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import netlab  # noqa: E402
 import optimizers  # noqa: E402
+from benchmarks._record import recorded  # noqa: E402
 from netlab import _train  # noqa: E402
 
 
@@ -63,6 +65,11 @@ def main() -> None:
     if args.probe:
         probe(*args.probe)
         return
+    with recorded("bench_netlab" + ("_quick" if args.quick else "")):
+        timings(args)
+
+
+def timings(args: argparse.Namespace) -> None:
     steps = 200 if args.quick else 2000
     data = netlab.make_data(np.random.default_rng(0), args.points)
     ref = netlab.references(data)

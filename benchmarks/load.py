@@ -1,24 +1,32 @@
-"""Load test: N concurrent sessions changing the learning-rate slider, on loopback only.
+"""Load test: N concurrent sessions changing the app's settings, on loopback only.
 
-    python benchmarks/load.py                       # N = 1, 5, 10, 20 on one server, 2 rounds
-    python benchmarks/load.py --think 3             # students pause ~3 s between changes
+    python benchmarks/load.py                       # lr slider; N = 1, 5, 10, 20; 2 rounds
+    python benchmarks/load.py --mode all            # every mode below, one after the other
+    python benchmarks/load.py --mode lecture --think 3   # a class at lecture pace
     python benchmarks/load.py --replicas 2          # 2 replicas behind nginx (deploy/)
     python benchmarks/load.py --browser             # + one real Chromium tab measured under load
     python benchmarks/load.py --latency             # slider->screen: app vs minimal page, ratio
     python benchmarks/load.py --gc-on               # Streamlit's default postScriptGC=true
 
 Every session is a protocol-level client (``harness.wsclient``: Streamlit's websocket
-``/_stcore/stream``, protobuf BackMsg/ForwardMsg, what the browser sends). Each session loads
-the page, sets its own ``start x`` (so no session is served from another's cache: the worst
-case), then moves the lr select_slider ``--changes`` times to values it has not seen, each
-time waiting for ``script_finished``: a closed loop with ``--think`` seconds (0..2x, random)
-between changes. Latency is from sending the change to ``script_finished``: server time +
-transfer, without the browser's rendering (``--browser`` adds one real tab for that).
+``/_stcore/stream``, protobuf BackMsg/ForwardMsg, what the browser sends). The sessions of a
+step load the page and set their own ``start x`` (so no session is served from another's
+cache: the worst case), then all make ``--changes`` moves of the ``--mode``
+(``benchmarks/_load_modes.py``): ``lr`` (the lr slider one stop right, mostly served by the lr
+blocks of 8), the cold reruns ``momentum``, ``decay``, ``start`` and ``surface``, and
+``lecture``, a random mix. Each move waits for ``script_finished``: a closed loop with
+``--think`` seconds (0..2x, random) between moves. Latency is from sending the change to
+``script_finished``: server time + transfer, without the browser's rendering (``--browser``
+adds one real tab for that).
 
-Reported per N: p50/p95 change latency, first-load p50, errors (exceptions, failed runs,
-disconnects, time-outs), the server's RSS (peak during the step, from /proc) and its CPU
-seconds per change. Everything is bounded: ``--changes`` per session, a per-run timeout and
-``--time-limit`` for the whole benchmark.
+Reported per mode and N: p50/p95 change latency, first-load p50, errors (exceptions, failed
+runs, disconnects, time-outs), the server's RSS (peak during the step, from /proc), its CPU
+seconds per change (counted over the moves only) and changes per second; then the capacity per
+core from the mode that costs the server the most CPU per change. Everything is bounded:
+``--changes`` per session (at most 40), at most 200 sessions, a per-run timeout and
+``--time-limit`` for the whole benchmark; the servers are stopped at the end (also on
+SIGTERM). The output is kept in ``docs/bench/load_<modes>[...].txt``
+(``benchmarks/_record.py``).
 """
 
 from __future__ import annotations
@@ -41,10 +49,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from benchmarks._load_modes import LECTURE_MIX, LR_LABEL, MODES, Starts, Student  # noqa: E402
+from benchmarks._record import recorded  # noqa: E402
 from harness.server import cpu_seconds, rss_mb, streamlit_server  # noqa: E402
 from harness.wsclient import ProtocolError, StreamlitSession  # noqa: E402
 
-LR_LABEL = "Learning rate (log scale)"
 START_LABEL = "start x"
 MINIMAL_RACE = "harness/minimal_race_page.py"
 FLOOR_PAGE = "benchmarks/minimal_page.py"
@@ -52,21 +61,26 @@ FLOOR_PAGE = "benchmarks/minimal_page.py"
 
 @dataclass
 class StepResult:
-    """One load step: ``n`` sessions at once."""
+    """One load step: ``n`` sessions at once, making moves of one ``mode``."""
 
     n: int
+    mode: str = "lr"
     latencies: list[float] = field(default_factory=list)
+    by_kind: dict[str, list[float]] = field(default_factory=dict)  # move kind -> latencies
     first_loads: list[float] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
     browser: list[float] = field(default_factory=list)  # slider->screen of the real tab
     rss_before: float = 0.0
     rss_peak: float = 0.0
     rss_after: float = 0.0
-    cpu: float = 0.0  # server CPU seconds (all replicas) during the step
-    changes: int = 0  # lr changes
-    reruns: int = 0  # every script run: first loads, start changes and lr changes
-    wall: float = 0.0
+    cpu: float = 0.0  # server CPU seconds (all replicas) while the sessions made their moves
+    changes: int = 0  # moves (widget changes), each one script run
+    wall: float = 0.0  # seconds the moves took, all sessions together
     bytes_per_change: float = 0.0
+
+    @property
+    def cpu_per_change(self) -> float:
+        return self.cpu / max(1, self.changes)
 
 
 def pct(values: Sequence[float], q: float) -> float:
@@ -77,54 +91,50 @@ def pct(values: Sequence[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, max(0, math.ceil(q * len(ordered)) - 1))]
 
 
-class Starts:
-    """A distinct ``start x`` for every session of the whole benchmark (no shared cache)."""
-
-    def __init__(self) -> None:
-        self._next = 0
-        self._lock = threading.Lock()
-
-    def take(self, base: float) -> float:
-        with self._lock:
-            self._next += 1
-            return round(base + 0.001 * (self._next % 1000), 3)
-
-
-async def one_session(url: str, changes: int, think: float, starts: Starts,
-                      deadline: float, step: StepResult, rng: random.Random,
-                      timeout: float, cookie_url: str | None = None) -> None:
-    cookie = await asyncio.to_thread(fetch_cookie, cookie_url) if cookie_url else None
+async def setup(stack: contextlib.AsyncExitStack, url: str, index: int, starts: Starts,
+                step: StepResult, rng: random.Random, timeout: float,
+                cookie_url: str | None) -> Student | None:
+    """Open a session, load the page and set the session's own start (not timed as moves)."""
     try:
-        async with StreamlitSession.connect(url, cookie=cookie, timeout=timeout) as s:
-            first = await s.rerun()
-            step.reruns += 1
-            step.first_loads.append(first.seconds)
-            if not first.ok:
-                step.errors.append(f"first load: {first.status} {first.exceptions[:1]}")
+        cookie = await asyncio.to_thread(fetch_cookie, cookie_url) if cookie_url else None
+        s = await stack.enter_async_context(
+            StreamlitSession.connect(url, cookie=cookie, timeout=timeout))
+        first = await s.rerun()
+        step.first_loads.append(first.seconds)
+        if not first.ok:
+            step.errors.append(f"first load: {first.status} {first.exceptions[:1]}")
+            return None
+        student = Student(s, index, starts, rng)
+        student.refresh(first)
+        run = await student.set_start()
+        if not run.ok:
+            step.errors.append(f"set start: {run.status} {run.exceptions[:1]}")
+        return student
+    except Exception as err:  # websockets' handshake/close errors; any is a failed session
+        step.errors.append(f"setup: {type(err).__name__}: {err}"[:200])
+        return None
+
+
+async def drive(student: Student, changes: int, think: float, deadline: float,
+                step: StepResult) -> None:
+    """Make ``changes`` moves of ``step.mode``, each waiting for its run to finish."""
+    try:
+        for _ in range(changes):
+            if time.monotonic() > deadline:
+                step.errors.append("time limit reached before all changes were sent")
                 return
-            wid = s.widget_id(label=START_LABEL)
-            box = s.widgets[wid]
-            base = box.value if box.set_value else box.default
-            run = await s.set_number(wid, starts.take(base))
-            step.reruns += 1
+            kind, run = await student.move(step.mode)
+            step.latencies.append(run.seconds)
+            step.by_kind.setdefault(kind, []).append(run.seconds)
+            step.changes += 1
+            step.bytes_per_change += run.bytes
             if not run.ok:
-                step.errors.append(f"set start: {run.status} {run.exceptions[:1]}")
-            for _ in range(changes):
-                if time.monotonic() > deadline:
-                    step.errors.append("time limit reached before all changes were sent")
-                    return
-                run = await s.set_select_slider(LR_LABEL, +1)
-                step.latencies.append(run.seconds)
-                step.changes += 1
-                step.reruns += 1
-                step.bytes_per_change += run.bytes
-                if not run.ok:
-                    step.errors.append(f"change: {run.status} {run.exceptions[:1]}")
-                if think:
-                    await asyncio.sleep(rng.uniform(0.0, 2.0 * think))
+                step.errors.append(f"{kind}: {run.status} {run.exceptions[:1]}")
+            if think:
+                await asyncio.sleep(student.rng.uniform(0.0, 2.0 * think))
     except (ProtocolError, OSError, KeyError) as err:
         step.errors.append(repr(err)[:200])
-    except Exception as err:  # websockets' handshake/close errors; any is a failed session
+    except Exception as err:  # websockets' close errors; any is a failed session
         step.errors.append(f"{type(err).__name__}: {err}"[:200])
 
 
@@ -137,17 +147,22 @@ def fetch_cookie(url: str) -> str | None:
     return "; ".join(c.split(";", 1)[0] for c in cookies) or None
 
 
-async def run_step(url: str, n: int, changes: int, think: float, starts: Starts,
-                   deadline: float, timeout: float, seed: int,
-                   cookie_url: str | None) -> StepResult:
-    step = StepResult(n=n)
+async def run_step(url: str, step: StepResult, args: argparse.Namespace, starts: Starts,
+                   deadline: float, seed: int, pids: Sequence[int],
+                   cookie_url: str | None) -> None:
+    """``step.n`` sessions load the page together, then make their moves together; the
+    server's CPU is counted over the moves only."""
     rng = random.Random(seed)
-    await asyncio.gather(*(
-        one_session(url, changes, think, starts, deadline, step, random.Random(rng.random()),
-                    timeout, cookie_url)
-        for _ in range(n)
-    ))
-    return step
+    async with contextlib.AsyncExitStack() as stack:
+        students = await asyncio.gather(*(
+            setup(stack, url, i, starts, step, random.Random(rng.random()), args.timeout,
+                  cookie_url)
+            for i in range(step.n)))
+        cpu0, t0 = sum(cpu_seconds(p) for p in pids), time.perf_counter()
+        await asyncio.gather(*(drive(s, args.changes, args.think, deadline, step)
+                               for s in students if s is not None))
+        step.wall = time.perf_counter() - t0
+        step.cpu = sum(cpu_seconds(p) for p in pids) - cpu0
 
 
 class RssSampler:
@@ -231,55 +246,91 @@ def load(args: argparse.Namespace) -> list[tuple[int, StepResult]]:
     with servers(args.script, args.replicas, args.gc_on, args.server_arg) as (url, pids,
                                                                                balanced):
         warm(url)
-        for round_ in range(1, args.rounds + 1):
-            for n in args.sessions:
-                if time.monotonic() > deadline:
-                    print(f"time limit reached; skipping round {round_} N={n}", file=sys.stderr)
-                    continue
-                stop, seen = threading.Event(), []
-                tab = None
-                if args.browser:
-                    tab = threading.Thread(target=browser_changes, args=(url, stop, seen))
-                    tab.start()
-                    time.sleep(8)  # let the tab load before the crowd arrives
-                cpu0 = sum(cpu_seconds(p) for p in pids)
-                t0 = time.perf_counter()
-                with RssSampler(pids) as rss:
-                    before = rss.now()
-                    step = asyncio.run(run_step(
-                        url, n, args.changes, args.think, starts, deadline, args.timeout,
-                        seed=1000 * round_ + n, cookie_url=url if balanced else None))
-                    step.rss_before, step.rss_peak = before, rss.peak
-                step.wall = time.perf_counter() - t0
-                step.cpu = sum(cpu_seconds(p) for p in pids) - cpu0
-                stop.set()
-                if tab:
-                    tab.join(timeout=120)
-                step.browser = seen
-                step.rss_after = sum(rss_mb(p) for p in pids)
-                rows.append((round_, step))
-                print(f"round {round_} N={n}: p50 {pct(step.latencies, .5):.2f}s "
-                      f"errors {len(step.errors)} rss {step.rss_peak:.0f} MB", file=sys.stderr)
-                for e in sorted(set(step.errors))[:5]:
-                    print(f"  error: {e}", file=sys.stderr)
-                time.sleep(args.pause)
+        for mode in args.mode:
+            for round_ in range(1, args.rounds + 1):
+                for n in args.sessions:
+                    if time.monotonic() > deadline:
+                        print(f"time limit reached; skipping {mode} round {round_} N={n}",
+                              file=sys.stderr)
+                        continue
+                    step = StepResult(n=n, mode=mode)
+                    stop, seen = threading.Event(), step.browser
+                    tab = None
+                    if args.browser:
+                        tab = threading.Thread(target=browser_changes, args=(url, stop, seen))
+                        tab.start()
+                        time.sleep(8)  # let the tab load before the crowd arrives
+                    with RssSampler(pids) as rss:
+                        step.rss_before = rss.now()
+                        asyncio.run(run_step(url, step, args, starts, deadline,
+                                             seed=1000 * round_ + n, pids=pids,
+                                             cookie_url=url if balanced else None))
+                        step.rss_peak = rss.peak
+                    stop.set()
+                    if tab:
+                        tab.join(timeout=120)
+                    step.rss_after = sum(rss_mb(p) for p in pids)
+                    rows.append((round_, step))
+                    print(f"{mode} round {round_} N={n}: p50 {pct(step.latencies, .5):.2f}s "
+                          f"errors {len(step.errors)} rss {step.rss_peak:.0f} MB",
+                          file=sys.stderr)
+                    for e in sorted(set(step.errors))[:5]:
+                        print(f"  error: {e}", file=sys.stderr)
+                    time.sleep(args.pause)
     return rows
 
 
 def load_table(rows: list[tuple[int, StepResult]], args: argparse.Namespace) -> str:
     browser_col = args.browser
-    head = ("| round | N sessions | p50 change | p95 change | first load p50 | errors "
-            "| server RSS peak | server CPU s / rerun | reruns/s |"
+    head = ("| mode | round | N sessions | p50 change | p95 change | first load p50 | errors "
+            "| server RSS peak | server CPU s / change | changes/s |"
             + (" browser tab p50 |" if browser_col else ""))
-    lines = [head, "|" + " ---: |" * (head.count("|") - 1)]
+    lines = [head, "| --- |" + " ---: |" * (head.count("|") - 2)]
     for round_, s in rows:
-        line = (f"| {round_} | {s.n} | {pct(s.latencies, .5):.2f} s "
+        line = (f"| {s.mode} | {round_} | {s.n} | {pct(s.latencies, .5):.2f} s "
                 f"| {pct(s.latencies, .95):.2f} s | {pct(s.first_loads, .5):.2f} s "
-                f"| {len(s.errors)} | {s.rss_peak:.0f} MB | {s.cpu / max(1, s.reruns):.2f} "
-                f"| {s.reruns / max(s.wall, 1e-9):.1f} |")
+                f"| {len(s.errors)} | {s.rss_peak:.0f} MB | {s.cpu_per_change:.3f} "
+                f"| {s.changes / max(s.wall, 1e-9):.1f} |")
         if browser_col:
             line += f" {pct(s.browser, .5):.2f} s (n={len(s.browser)}) |"
         lines.append(line)
+    mixed = [s for _, s in rows if len(s.by_kind) > 1]
+    if mixed:
+        lines.append("\nMixed modes, p50 per kind of move (all their steps): " + "; ".join(
+            f"{kind} {pct(sum((s.by_kind.get(kind, []) for s in mixed), []), .5):.2f} s "
+            f"(n={sum(len(s.by_kind.get(kind, [])) for s in mixed)})"
+            for kind in LECTURE_MIX))
+    return "\n".join(lines)
+
+
+LECTURE_PACE = 3.0  # s between one student's changes, on average, at lecture pace
+BUSY = 0.7  # the share of a core the lecture-pace estimate lets the server use
+
+
+def capacity(rows: list[tuple[int, StepResult]]) -> str:
+    """Students per core, from the mode whose changes cost the server the most CPU.
+
+    A closed loop of N students who all drag continuously waits about N x (server time per
+    change) for each change, so a p50 near 1 s allows 1 s / (CPU per change) students on one
+    core; at lecture pace (a change every ``LECTURE_PACE`` s each) a core kept ``BUSY``
+    allows ``BUSY x LECTURE_PACE`` / (CPU per change). Server CPU, not wall time, so other
+    processes on a shared machine do not count against the app."""
+    per_mode: dict[str, list[StepResult]] = {}
+    for _, step in rows:
+        per_mode.setdefault(step.mode, []).append(step)
+    cost = {mode: sum(s.cpu for s in steps) / max(1, sum(s.changes for s in steps))
+            for mode, steps in per_mode.items()}
+    lines = ["| mode | server CPU s / change (all steps) | students per core, all dragging "
+             f"(p50 ~1 s) | students per core, a change every {LECTURE_PACE:g} s "
+             f"({BUSY:.0%} busy) |", "| --- | ---: | ---: | ---: |"]
+    for mode, c in cost.items():
+        lines.append(f"| {mode} | {c:.3f} | {1 / c:.0f} | {BUSY * LECTURE_PACE / c:.0f} |")
+    worst = max(cost, key=cost.get)
+    c = cost[worst]
+    lines.append(f"\nCapacity (worst mode measured: {worst}, {c:.3f} s of server CPU per "
+                 f"change): about {1 / c:.0f} students per core who all drag continuously "
+                 f"(p50 ~1 s), about {BUSY * LECTURE_PACE / c:.0f} who change a setting every "
+                 f"{LECTURE_PACE:g} s on average.")
     return "\n".join(lines)
 
 
@@ -351,7 +402,10 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sessions", default="1,5,10,20",
                         type=lambda s: [int(x) for x in s.split(",")])
-    parser.add_argument("--changes", type=int, default=8, help="lr changes per session")
+    parser.add_argument("--mode", default="lr", type=modes,
+                        help=f"what each session changes, comma-separated or 'all': "
+                             f"{', '.join(MODES)} (see benchmarks/_load_modes.py)")
+    parser.add_argument("--changes", type=int, default=8, help="changes per session")
     parser.add_argument("--think", type=float, default=0.0,
                         help="mean pause between a session's changes (uniform 0..2x), s")
     parser.add_argument("--rounds", type=int, default=2, help="repeat the N sweep (memory)")
@@ -371,7 +425,33 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--server-arg", action="append", default=[], metavar="ARG",
                         help="extra `streamlit run` argument (repeat), e.g. "
                              "--server-arg=--server.disconnectedSessionTTL=10")
+    parser.add_argument("--record", metavar="NAME",
+                        help="name of the output file in docs/bench/ (default: from the options)")
     args = parser.parse_args(argv)
+    with recorded(args.record or record_name(args)):
+        run(args, parser)
+
+
+def modes(text: str) -> list[str]:
+    chosen = list(MODES) if text == "all" else text.split(",")
+    unknown = set(chosen) - set(MODES)
+    if unknown:
+        raise argparse.ArgumentTypeError(f"unknown modes {sorted(unknown)}; valid: "
+                                         f"{', '.join(MODES)}, all")
+    return chosen
+
+
+def record_name(args: argparse.Namespace) -> str:
+    """``load_<modes>[_think3][_replicas2][_gc_on][_browser]``, or ``load_latency``."""
+    if args.latency:
+        return "load_latency" + ("_gc_on" if args.gc_on else "")
+    return "_".join(["load", "-".join(args.mode),
+                     *([f"think{args.think:g}"] if args.think else []),
+                     *([f"replicas{args.replicas}"] if args.replicas > 1 else []),
+                     *(["gc_on"] if args.gc_on else []), *(["browser"] if args.browser else [])])
+
+
+def run(args: argparse.Namespace, parser: argparse.ArgumentParser) -> None:
     # `kill` stops the servers too (the context managers run), not only this process.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))
     if args.changes > 40 or max(args.sessions) > 200:
@@ -382,10 +462,12 @@ def main(argv: Sequence[str] | None = None) -> None:
     rows = load(args)
     mode = (f"{args.replicas} replicas behind nginx" if args.replicas > 1
             else "one streamlit process")
-    print(f"\n{mode}; {args.changes} lr changes per session; think time "
+    print(f"\n{mode}; {args.changes} changes per session; think time "
           f"{args.think:g} s; postScriptGC {'on' if args.gc_on else 'off'}; RSS summed over "
           f"replicas{'; ' + ' '.join(args.server_arg) if args.server_arg else ''}\n")
     print(load_table(rows, args))
+    print()
+    print(capacity(rows))
 
 
 if __name__ == "__main__":
