@@ -10,14 +10,7 @@ state (`scene`).
 from analysis.basins import DIVERGED, NOT_CONVERGED, BasinResult, basins
 from analysis.race import RaceEntry, ResultRow, race, summarize
 from analysis.search import SearchComparison, compare_search
-from analysis.sweep import (
-    SweepResult,
-    auto_tune,
-    best_lr,
-    default_axes,
-    shared_lr_warning,
-    sweep,
-)
+from analysis.sweep import SweepResult, default_axes, sweep
 from analysis.theory import (
     applies_to_sweep,
     measured_rate,
@@ -25,6 +18,7 @@ from analysis.theory import (
     quadratic_theory,
     theory_curves,
 )
+from analysis.tuning import auto_tune, best_lr, shared_lr_warning
 
 __all__ = [
     "DIVERGED",

@@ -9,7 +9,7 @@ import numpy as np
 import streamlit as st
 
 import optimizers
-from analysis.sweep import auto_tune, shared_lr_warning
+from analysis.tuning import auto_tune, shared_lr_warning
 from optimizers import LINE_SEARCHES
 from scene.presets import PRESETS
 from scene.scene import (

@@ -1,4 +1,5 @@
-"""Explainers of `optimizers._adam`: Adam, AdamW (amsgrad too), NAdam, RAdam and Adamax."""
+"""Explainers of the Adam family (`optimizers._adam`, `_nadam`, `_radam`, `_adamax`): Adam,
+AdamW (amsgrad too), NAdam, RAdam and Adamax."""
 
 from __future__ import annotations
 
