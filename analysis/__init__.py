@@ -1,21 +1,16 @@
 """Experiments that join a surface with optimizers: races, result tables, sweeps, basins,
-search comparisons and quadratic theory (pure NumPy).
+search comparisons, quadratic theory, divergence reasons, the gradient check and the
+step-through (each optimizer family's step explained in `analysis.explain`). Pure NumPy.
 
-This layer sits between the core packages and the figures: ``app -> viz -> analysis ->
-(surfaces, optimizers)``. It knows nothing of Streamlit or Plotly.
+This layer sits between the core packages and what uses them: ``ui -> (viz, scene) ->
+analysis -> (surfaces, optimizers)``. It knows nothing of Streamlit, Plotly or the app's
+state (`scene`).
 """
 
 from analysis.basins import DIVERGED, NOT_CONVERGED, BasinResult, basins
 from analysis.race import RaceEntry, ResultRow, race, summarize
 from analysis.search import SearchComparison, compare_search
-from analysis.sweep import (
-    SweepResult,
-    auto_tune,
-    best_lr,
-    default_axes,
-    shared_lr_warning,
-    sweep,
-)
+from analysis.sweep import SweepResult, default_axes, sweep
 from analysis.theory import (
     applies_to_sweep,
     measured_rate,
@@ -23,6 +18,7 @@ from analysis.theory import (
     quadratic_theory,
     theory_curves,
 )
+from analysis.tuning import auto_tune, best_lr, shared_lr_warning
 
 __all__ = [
     "DIVERGED",

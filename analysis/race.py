@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -74,11 +74,7 @@ def race(
     entries = []
     start_arr = np.asarray(start, dtype=np.float64)
     for name, hparams in specs:
-        if name == "lbfgs" and hparams.get("line_search_fn"):
-            # A line search needs the loss itself (torch's closure): hand it the surface.
-            hparams = {**hparams, "value_fn": surface.value, "grad_fn": surface.grad}
-        opt = optimizers.make(name, **hparams)
-        hess_fn = surface.hessian if opt.name in optimizers.NEEDS_HESSIAN else None
+        opt, hess_fn = runnable(surface, name, hparams)
         traj = optimizers.run(
             opt, surface.grad, start_arr, steps, schedule=schedule, hess_fn=hess_fn,
             noise=noise, seed=seed,
@@ -88,6 +84,21 @@ def race(
         entries.append(_entry(name, opt.hparams, traj.points, values, traj.lrs,
                               int(traj.diverged_at)))
     return tuple(entries)
+
+
+def runnable(
+    surface: Surface, name: str, hparams: Mapping[str, Any]
+) -> tuple[optimizers.Optimizer, Callable[[Array], Array] | None]:
+    """Optimizer ``name`` made for a run on ``surface``, and the ``hess_fn`` to run it with.
+
+    A line search needs the loss itself (torch's closure): L-BFGS with ``line_search_fn``
+    gets the surface's value and gradient. Newton's methods (``optimizers.NEEDS_HESSIAN``)
+    get its exact Hessian; the others None.
+    """
+    if name == "lbfgs" and hparams.get("line_search_fn"):
+        hparams = {**hparams, "value_fn": surface.value, "grad_fn": surface.grad}
+    opt = optimizers.make(name, **hparams)
+    return opt, surface.hessian if opt.name in optimizers.NEEDS_HESSIAN else None
 
 
 def _entry(name: str, hparams: Mapping[str, Any], points: Array, values: Array, lrs: Array,

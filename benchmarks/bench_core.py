@@ -68,7 +68,7 @@ def best(fn: Callable[[], Any], repeats: int = REPEATS) -> tuple[float, float]:
 def race_ms(repeats: int = RACE_REPEATS) -> tuple[float, float]:
     """Median wall and CPU milliseconds of the default race (after one warm-up race)."""
     from analysis.race import race
-    from analysis.scene import Scene
+    from scene import Scene
 
     scene = Scene()
     args = (scene.get_surface(), scene.optimizer_specs(), scene.start_point(), scene.steps)

@@ -1,4 +1,5 @@
-"""Time the slide exports: a 300-frame 800x600 GIF of a 5-optimizer race, PNG, SVG (and MP4).
+"""Time the slide exports: a 300-frame GIF of a 5-optimizer race (800x600, and the 16:9
+1920x1080 slide with the loss chart), PNG, SVG (and MP4).
 
     python benchmarks/bench_export.py [--surface rosenbrock] [--steps 600] [--repeat 3]
 
@@ -60,10 +61,15 @@ def main() -> None:
     frames = len(frame_steps(args.steps, 300))
     print(f"{source}: {len(entries)} optimizers, {args.steps} steps, {frames} frames\n")
 
+    wide = export.SLIDES["16:9"]
     jobs: dict[str, Callable[[], bytes]] = {
         "GIF 800x600": lambda: export.race_gif(surface, entries, attribution=attribution),
         "PNG 1600x1200": lambda: export.race_png(surface, entries, attribution=attribution),
         "SVG 1600x1200": lambda: export.race_svg(surface, entries, attribution=attribution),
+        "GIF 16:9 1920x1080 (loss chart)": lambda: export.race_gif(
+            surface, entries, attribution=attribution, **wide.animation_kwargs()),
+        "PNG 16:9 1920x1080 (loss chart)": lambda: export.race_png(
+            surface, entries, attribution=attribution, **wide.picture_kwargs()),
     }
     if export.mp4_available():
         jobs["MP4 800x600"] = lambda: export.race_mp4(surface, entries, attribution=attribution)
@@ -74,7 +80,8 @@ def main() -> None:
         print(f"| {name} | {seconds:.2f} | {len(data) / 1024:.0f} |")
         if args.save:
             args.save.mkdir(parents=True, exist_ok=True)
-            (args.save / f"race.{name.split()[0].lower()}").write_bytes(data)
+            stem = "race-wide" if "16:9" in name else "race"
+            (args.save / f"{stem}.{name.split()[0].lower()}").write_bytes(data)
     if not export.mp4_available():
         print("\n(MP4 skipped: pip install imageio-ffmpeg)")
 

@@ -13,7 +13,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from analysis.race import race
-from analysis.scene import Scene
+from scene import Scene
 
 LR_OPTIONS = tuple(float(f"{v:.2g}") for v in np.logspace(-4, 1, 51))
 scene = Scene().with_surface("rosenbrock")

@@ -79,7 +79,7 @@ class References(NamedTuple):
 
 
 def references(data: Dataset) -> References:
-    """Compute the reference losses of `data` (about 10 ms for 128 points).
+    """Compute the reference losses of `data` (cheap: docs/performance.md).
 
     Examples
     --------

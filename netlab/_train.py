@@ -19,9 +19,8 @@ BLOCK_ELEMENTS = 65536
 """Forward/backward passes run over blocks of runs whose ``(runs, H, n)`` temporaries hold at
 most this many float64s (512 KiB). How fast large temporaries are depends on the allocator:
 blocks that are too large keep getting fresh ``mmap`` pages that the kernel faults in on every
-step, and very small blocks pay numpy's per-call overhead. On the project's 2-core VM this
-size was the best or close to it in 5 of 6 configurations; on 64 runs x 16 units x 512 points
-it needed 5x less CPU than one block (benchmarks/bench_netlab.py prints the comparison)."""
+step, and very small blocks pay numpy's per-call overhead. This size was measured best or
+close to it (docs/performance.md; benchmarks/bench_netlab.py prints the comparison)."""
 
 
 class OptimizerLike(Protocol):

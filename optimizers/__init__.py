@@ -27,6 +27,7 @@ True
 
 from optimizers import schedules
 from optimizers._core import Optimizer, UnknownNameError
+from optimizers._lbfgs import LINE_SEARCHES
 from optimizers._registry import (
     NEEDS_HESSIAN,
     OPTIMIZERS,
@@ -35,10 +36,11 @@ from optimizers._registry import (
     defaults,
     make,
 )
-from optimizers.run import Trajectory, iterate, run
+from optimizers.run import StepRecord, Trajectory, iterate, run
 from optimizers.schedules import SCHEDULES, Schedule, make_schedule, multipliers
 
 __all__ = [
+    "LINE_SEARCHES",
     "NEEDS_HESSIAN",
     "OPTIMIZERS",
     "PER_POINT",
@@ -46,6 +48,7 @@ __all__ = [
     "SECOND_ORDER",
     "Optimizer",
     "Schedule",
+    "StepRecord",
     "Trajectory",
     "UnknownNameError",
     "defaults",

@@ -15,23 +15,13 @@ from optimizers._core import (
     frozen,
     full_shape,
     is_array,
+    nonnegative,
     nonzero,
     scaled_lr,
+    valid_eps,
+    valid_lr,
     zeros,
 )
-
-
-def _nonneg(name: str, value: Any, label: str | None = None) -> Any:
-    """Check ``0 <= value`` with torch's ``Invalid {label} value: {value}`` message."""
-    return checked(name, value, lambda x: x >= 0.0, f"Invalid {label or name} value: {{}}")
-
-
-def _lr(value: Any) -> Any:
-    return checked("lr", value, lambda x: x >= 0.0, "Invalid learning rate: {}")
-
-
-def _eps(value: Any) -> Any:
-    return checked("eps", value, lambda x: x >= 0.0, "Invalid epsilon value: {}")
 
 
 def _l2(params: Array, grads: Array, weight_decay: Any, use: bool, nd: int, shape: Any) -> Array:
@@ -121,11 +111,11 @@ def adagrad(
     >>> x.round(6)
     array([0.780456, 0.780456])
     """
-    lr = _lr(lr)
-    lr_decay = _nonneg("lr_decay", lr_decay)
-    weight_decay = _nonneg("weight_decay", weight_decay)
-    initial_accumulator_value = _nonneg("initial_accumulator_value", initial_accumulator_value)
-    eps = _eps(eps)
+    lr = valid_lr(lr)
+    lr_decay = nonnegative("lr_decay", lr_decay)
+    weight_decay = nonnegative("weight_decay", weight_decay)
+    initial_accumulator_value = nonnegative("initial_accumulator_value", initial_accumulator_value)
+    eps = valid_eps(eps)
     hparams = frozen(
         {
             "lr": lr,
@@ -263,11 +253,11 @@ def rmsprop(
     >>> x.round(6)  # 1 - 0.01 / sqrt(0.01): ten times lr on every coordinate
     array([0.9, 0.9])
     """
-    lr = _lr(lr)
-    eps = _eps(eps)
-    momentum = _nonneg("momentum", momentum)
-    weight_decay = _nonneg("weight_decay", weight_decay)
-    alpha = _nonneg("alpha", alpha)
+    lr = valid_lr(lr)
+    eps = valid_eps(eps)
+    momentum = nonnegative("momentum", momentum)
+    weight_decay = nonnegative("weight_decay", weight_decay)
+    alpha = nonnegative("alpha", alpha)
     centered = as_flag("centered", centered)
     hparams = frozen(
         {
@@ -401,10 +391,10 @@ def adadelta(
     >>> (1.0 - x).round(6)  # about sqrt(eps / (1 - rho)) = 0.003162
     array([0.003162, 0.003162])
     """
-    lr = _lr(lr)
+    lr = valid_lr(lr)
     rho = checked("rho", rho, lambda x: (x >= 0.0) & (x <= 1.0), "Invalid rho value: {}")
-    eps = _eps(eps)
-    weight_decay = _nonneg("weight_decay", weight_decay)
+    eps = valid_eps(eps)
+    weight_decay = nonnegative("weight_decay", weight_decay)
     hparams = frozen({"lr": lr, "rho": rho, "eps": eps, "weight_decay": weight_decay})
     use_wd = nonzero(weight_decay)
     one_minus_rho = 1.0 - rho

@@ -102,6 +102,22 @@ def checked(name: str, value: Any, ok: Callable[[Hyper], Any], message: str) -> 
     return x
 
 
+def nonnegative(name: str, value: Any, message: str | None = None) -> Hyper:
+    """``value`` coerced and checked ``>= 0`` (NaN fails), with torch's message: ``message``
+    or ``Invalid <name> value: <value>``."""
+    return checked(name, value, lambda x: x >= 0.0, message or f"Invalid {name} value: {{}}")
+
+
+def valid_lr(value: Any) -> Hyper:
+    """The learning rate, checked as torch does (``Invalid learning rate: -1.0``)."""
+    return nonnegative("lr", value, "Invalid learning rate: {}")
+
+
+def valid_eps(value: Any) -> Hyper:
+    """The ``eps`` term, checked as torch does (``Invalid epsilon value: -1.0``)."""
+    return nonnegative("eps", value, "Invalid epsilon value: {}")
+
+
 def check(valid: Any, message: str) -> None:
     """Raise ``ValueError(message)`` unless every element of ``valid`` is true."""
     if not np.all(valid):

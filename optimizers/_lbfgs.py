@@ -15,13 +15,22 @@ from typing import Any, NamedTuple
 import numpy as np
 import numpy.typing as npt
 
-from optimizers._core import Array, Optimizer, align, checked, frozen, is_array, scaled_lr
+from optimizers._core import (
+    Array,
+    Optimizer,
+    align,
+    frozen,
+    is_array,
+    nonnegative,
+    scaled_lr,
+    valid_lr,
+)
 
 IntArray = npt.NDArray[np.int64]
 BoolArray = npt.NDArray[np.bool_]
 
-LINE_SEARCHES = (None, "strong_wolfe", "armijo")
-"""The valid ``line_search_fn`` values."""
+LINE_SEARCHES = ("strong_wolfe", "armijo")
+"""The line searches ``line_search_fn`` may name (``None``, its default, is fixed steps)."""
 
 MAX_LS = 25
 """Trial points per line search (torch's ``_strong_wolfe`` default ``max_ls``)."""
@@ -396,20 +405,15 @@ def lbfgs(
     >>> x.round(8), len(state.history), int(state.func_evals)
     (array([-9.15e-06, -3.40e-07]), 7, 8)
     """
-    lr = checked("lr", lr, lambda x: x >= 0.0, "Invalid learning rate: {}")
-    tolerance_grad = checked(
-        "tolerance_grad", tolerance_grad, lambda x: x >= 0.0, "Invalid tolerance_grad value: {}"
-    )
-    tolerance_change = checked(
-        "tolerance_change", tolerance_change, lambda x: x >= 0.0,
-        "Invalid tolerance_change value: {}",
-    )
+    lr = valid_lr(lr)
+    tolerance_grad = nonnegative("tolerance_grad", tolerance_grad)
+    tolerance_change = nonnegative("tolerance_change", tolerance_change)
     if isinstance(history_size, bool | np.bool_) or not isinstance(history_size, int | np.integer):
         raise TypeError(f"history_size must be an integer, got {history_size!r}")
     if history_size < 1:
         raise ValueError(f"Invalid history_size value: {history_size}")
     history_size = int(history_size)
-    if not isinstance(line_search_fn, str | None) or line_search_fn not in LINE_SEARCHES:
+    if line_search_fn is not None and line_search_fn not in LINE_SEARCHES:
         raise ValueError(
             f"Invalid line_search_fn: {line_search_fn!r}; expected None, 'strong_wolfe' or "
             "'armijo'"

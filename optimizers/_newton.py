@@ -12,21 +12,22 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from optimizers._core import Array, Optimizer, align, checked, frozen, nonzero, scaled_lr
+from optimizers._core import (
+    Array,
+    Optimizer,
+    align,
+    frozen,
+    nonnegative,
+    nonzero,
+    scaled_lr,
+    valid_lr,
+)
 
 
 class NewtonState(NamedTuple):
     """State of `newton` and `saddle_free_newton`: only the step count (they are memoryless)."""
 
     t: int
-
-
-def _lr(value: Any) -> Any:
-    return checked("lr", value, lambda x: x >= 0.0, "Invalid learning rate: {}")
-
-
-def _damping(value: Any) -> Any:
-    return checked("damping", value, lambda x: x >= 0.0, "Invalid damping value: {}")
 
 
 def _needs_hessian(name: str, hess: Any) -> Array:
@@ -176,7 +177,7 @@ def newton(*, lr: Any = 1.0, damping: Any = 0.0) -> Optimizer:
     >>> x, state.t
     (array([0., 0.]), 1)
     """
-    lr, damping = _lr(lr), _damping(damping)
+    lr, damping = valid_lr(lr), nonnegative("damping", damping)
     damped = nonzero(damping)
 
     def direction(hess: Array, grads: Array, nd: int) -> Array:
@@ -264,7 +265,7 @@ def saddle_free_newton(*, lr: Any = 1.0, damping: Any = 1e-3) -> Optimizer:
     >>> x
     array([0. , 0.2])
     """
-    lr, damping = _lr(lr), _damping(damping)
+    lr, damping = valid_lr(lr), nonnegative("damping", damping)
 
     def direction(hess: Array, grads: Array, nd: int) -> Array:
         lam, vecs = np.linalg.eigh(hess)

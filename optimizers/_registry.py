@@ -8,14 +8,17 @@ from types import MappingProxyType
 from typing import Any
 
 from optimizers._adafactor import adafactor
-from optimizers._adam import adam, adamax, adamw, nadam, radam
+from optimizers._adam import adam, adamw
 from optimizers._adam_variants import ademamix, adopt
+from optimizers._adamax import adamax
 from optimizers._adaptive import adadelta, adagrad, rmsprop
 from optimizers._core import Optimizer, unknown_name
 from optimizers._lbfgs import lbfgs
 from optimizers._muon import muon
+from optimizers._nadam import nadam
 from optimizers._newton import newton, saddle_free_newton
 from optimizers._prodigy import prodigy
+from optimizers._radam import radam
 from optimizers._schedule_free import adamw_schedule_free, sgd_schedule_free
 from optimizers._sgd import momentum, nesterov, sgd
 from optimizers._sign import lion, rprop

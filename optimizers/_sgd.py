@@ -13,12 +13,13 @@ from optimizers._core import (
     as_flag,
     as_hyper,
     check,
-    checked,
     frozen,
     full_shape,
     is_array,
+    nonnegative,
     nonzero,
     scaled_lr,
+    valid_lr,
     zeros,
 )
 
@@ -169,12 +170,10 @@ def nesterov(
 def _sgd(
     name: str, lr: Any, momentum: Any, dampening: Any, weight_decay: Any, nesterov: Any
 ) -> Optimizer:
-    lr = checked("lr", lr, lambda x: x >= 0.0, "Invalid learning rate: {}")
-    momentum = checked("momentum", momentum, lambda x: x >= 0.0, "Invalid momentum value: {}")
+    lr = valid_lr(lr)
+    momentum = nonnegative("momentum", momentum)
     dampening = as_hyper("dampening", dampening)
-    weight_decay = checked(
-        "weight_decay", weight_decay, lambda x: x >= 0.0, "Invalid weight_decay value: {}"
-    )
+    weight_decay = nonnegative("weight_decay", weight_decay)
     nesterov = as_flag("nesterov", nesterov)
     if nesterov:
         check(

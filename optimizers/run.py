@@ -2,13 +2,15 @@
 
 `_loop` is the one loop; `iterate` yields its steps and `run` stores them in a `Trajectory`.
 Both know nothing about surfaces: they take a ``grad_fn`` callable ``(..., 2) -> (..., 2)``.
+``iterate(..., details=True)`` also yields what each step was given and kept (gradient,
+noise, Hessian, optimizer state) as a `StepRecord`: what the step-through mode explains.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 import numpy.typing as npt
@@ -17,7 +19,7 @@ from optimizers._core import Array, Optimizer, hyper_shapes, is_array, leading_s
 from optimizers._registry import OPTIMIZERS
 from optimizers.schedules import Schedule, multipliers
 
-__all__ = ["DIVERGENCE_BOUND", "Trajectory", "iterate", "run"]
+__all__ = ["DIVERGENCE_BOUND", "StepRecord", "Trajectory", "iterate", "run"]
 
 DIVERGENCE_BOUND = 1e6
 """A run diverges when a coordinate becomes non-finite or leaves ``[-1e6, 1e6]``."""
@@ -56,6 +58,39 @@ class Trajectory:
     def final(self) -> Array:
         """The last points, shape ``(*batch, 2)``."""
         return self.points[-1]
+
+
+class StepRecord(NamedTuple):
+    """Step ``t`` of a run with what the update was given and what it kept.
+
+    Yielded by ``iterate(..., details=True)``. At ``t = 0`` ``grad``, ``noise`` and ``hess``
+    are None and ``state`` is ``init``'s.
+
+    Attributes
+    ----------
+    t : int
+        Steps taken so far.
+    points : ndarray, shape (*batch, 2)
+        Positions after ``t`` steps (read-only; diverged runs frozen), as `iterate` yields.
+    alive : ndarray of bool, shape batch
+        Runs that have not diverged.
+    grad : ndarray, shape (*batch, 2) or None
+        The gradient step ``t`` passed to ``update``, noise included.
+    noise : ndarray, shape (*batch, 2) or None
+        The noise part of ``grad`` (zeros without noise).
+    hess : ndarray, shape (*batch, 2, 2) or None
+        The Hessian passed as ``hess=`` (None without ``hess_fn``).
+    state : NamedTuple
+        The optimizer state after ``t`` steps.
+    """
+
+    t: int
+    points: Array
+    alive: npt.NDArray[np.bool_]
+    grad: Array | None
+    noise: Array | None
+    hess: Array | None
+    state: Any
 
 
 def _readonly(a: np.ndarray) -> np.ndarray:
@@ -161,9 +196,11 @@ def _loop(
     hess_fn: GradFn | None,
     noise: float,
     seed: Any,
-) -> Iterator[tuple[int, Array, npt.NDArray[np.bool_]]]:
-    """The loop. Yields the points (fresh arrays, never written after they are yielded) and a
-    read-only ``alive`` (the same object until it changes).
+    details: bool = False,
+) -> Iterator[Any]:
+    """The loop. Yields ``(t, points, alive)``: the points (fresh arrays, never written after
+    they are yielded) and a read-only ``alive`` (the same object until it changes); with
+    ``details`` a `StepRecord` instead (only then is the noise kept apart from the gradient).
 
     It sets no errstate: its two drivers do, `run` once around the whole loop and `iterate`
     around each step but not around its yields (the caller's errstate is theirs). Entering
@@ -177,11 +214,13 @@ def _loop(
     rng = np.random.default_rng(seed) if noise > 0 else None
     scales = [1.0] * steps if mult is None else (_full(m, p.shape) for m in mult)
     state = optimizer.init(p)
-    yield 0, p, alive_view
+    yield StepRecord(0, p, alive_view, None, None, None, state) if details else (0, p, alive_view)
     for t, scale in enumerate(scales, 1):  # scale: this step's lr multiplier
         g = grad_fn(p)
+        xi = None
         if rng is not None:
-            g = g + noise * rng.standard_normal(p.shape)
+            xi = noise * rng.standard_normal(p.shape)
+            g = g + xi
         hess = None if hess_fn is None else hess_fn(p)
         new, state = optimizer.update(g, state, p, lr_scale=scale, hess=hess)
         if dead is not None:  # diverged runs stay where they were
@@ -194,12 +233,14 @@ def _loop(
             dead = np.nonzero(~alive) if alive.ndim else ()
             new = _freeze(new, p, alive, dead)
         p = new
-        yield t, p, alive_view
+        if details:
+            noise_part = np.zeros_like(g) if xi is None else xi
+            yield StepRecord(t, p, alive_view, g, noise_part, hess, state)
+        else:
+            yield t, p, alive_view
 
 
-def _stepwise(
-    loop: Iterator[tuple[int, Array, npt.NDArray[np.bool_]]],
-) -> Iterator[tuple[int, Array, npt.NDArray[np.bool_]]]:
+def _stepwise(loop: Iterator[Any]) -> Iterator[Any]:
     """Drive ``loop`` with floating-point warnings off during each step, not around the
     yields (the caller's errstate is theirs); yield read-only views of the points."""
     while True:
@@ -207,8 +248,11 @@ def _stepwise(
             item = next(loop, None)
         if item is None:
             return
-        t, p, alive = item
-        yield t, _readonly(p), alive
+        if isinstance(item, StepRecord):
+            yield item._replace(points=_readonly(item.points))
+        else:
+            t, p, alive = item
+            yield t, _readonly(p), alive
 
 
 def iterate(
@@ -220,11 +264,15 @@ def iterate(
     hess_fn: GradFn | None = None,
     noise: float = 0.0,
     seed: Any = None,
-) -> Iterator[tuple[int, Array, npt.NDArray[np.bool_]]]:
+    *,
+    details: bool = False,
+) -> Iterator[Any]:
     """Run ``optimizer`` from ``start`` and yield ``(t, points, alive)`` for ``t = 0..steps``.
 
     Lets a sweep reduce on the fly (final loss, steps to converge) without storing whole
-    paths. Arguments are validated eagerly, when `iterate` is called.
+    paths, and (``details=True``) the step-through mode show what each update was given and
+    kept, from the very loop `run` drives. Arguments are validated eagerly, when `iterate`
+    is called.
 
     Parameters
     ----------
@@ -249,6 +297,10 @@ def iterate(
         scales with ``lr * noise``. That is the lesson (and why learning rates are annealed).
     seed : int or numpy.random.Generator seed, optional
         Seed of ``np.random.default_rng`` for the noise: the same seed gives the same run.
+    details : bool, default False
+        Yield a `StepRecord` per step (also the gradient, noise, Hessian and optimizer state
+        the update used and returned) instead of ``(t, points, alive)``. The points are the
+        same; the plain path pays nothing for the option.
 
     Yields
     ------
@@ -268,7 +320,8 @@ def iterate(
     being computed from there, and is ignored). No floating-point warning escapes.
     """
     points, mult, _, noise = _setup(optimizer, start, steps, schedule, noise)
-    return _stepwise(_loop(optimizer, grad_fn, points, int(steps), mult, hess_fn, noise, seed))
+    loop = _loop(optimizer, grad_fn, points, int(steps), mult, hess_fn, noise, seed, details)
+    return _stepwise(loop)
 
 
 def run(

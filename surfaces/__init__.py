@@ -15,9 +15,9 @@ _LAZY = {"from_expression", "normalize_expression"}
 
 def __getattr__(name: str) -> Any:
     if name in _LAZY:
-        from surfaces import _expression
+        from surfaces import expression
 
-        return getattr(_expression, name)
+        return getattr(expression, name)
     raise AttributeError(f"module 'surfaces' has no attribute {name!r}")
 
 

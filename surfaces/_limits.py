@@ -1,7 +1,8 @@
 """Limits and the error type of typed expressions, without SymPy.
 
 The page needs these on every run (the formula box's ``max_chars``, the error it catches);
-SymPy (about 34 MB and 0.75 s to import) is only loaded when someone types a formula.
+SymPy (heavy in memory and import time: docs/performance.md) is only loaded when someone
+types a formula.
 """
 
 from __future__ import annotations

@@ -1,6 +1,10 @@
-"""The import direction is one way: pages/ui/app -> viz -> analysis -> surfaces, optimizers,
-netlab; README's layout table says which project packages each lower layer imports, and this
-test holds the code to it (the table is parsed, not copied)."""
+"""The import direction is one way: pages/ui/app -> (viz, scene) -> analysis -> surfaces,
+optimizers, netlab; README's layout table says which project packages each lower layer
+imports, and this test holds the code to it (the table is parsed, not copied).
+
+``scene`` (the app's state: Scene, URL codec, presets) sits where analysis sat for the ui: it
+imports analysis and what analysis imports; viz and scene never import each other (their
+rows do not name each other), and nothing below them imports either."""
 
 import ast
 import re
@@ -12,10 +16,10 @@ ROOT = Path(__file__).resolve().parents[1]
 
 # Every top-level name of this project that a module could import.
 PROJECT = frozenset({
-    "surfaces", "optimizers", "analysis", "viz", "netlab", "ui", "pages", "harness",
+    "surfaces", "optimizers", "analysis", "scene", "viz", "netlab", "ui", "pages", "harness",
     "benchmarks", "deploy", "tools", "tests", "app",
 })
-LOWER = ("surfaces", "optimizers", "netlab", "analysis", "viz")
+LOWER = ("surfaces", "optimizers", "netlab", "analysis", "scene", "viz")
 # Never below the pages, whatever README says: the app, its widgets and the test harness.
 UPPER = frozenset({"ui", "pages", "harness", "app", "benchmarks", "tools", "tests"})
 # Third-party libraries a layer must not import (the project's own layers come from README).
@@ -24,6 +28,7 @@ THIRD_PARTY = {
     "optimizers": {"streamlit", "plotly", "torch", "scipy"},
     "netlab": {"streamlit", "plotly", "torch"},
     "analysis": {"streamlit", "plotly"},
+    "scene": {"streamlit", "plotly"},
     "viz": {"streamlit"},
 }
 
@@ -67,6 +72,9 @@ def test_readme_layout_table_is_parsed() -> None:
     assert layout["optimizers"] == set()
     for package in LOWER:
         assert not layout[package] & UPPER, f"README lets {package} import {layout[package]}"
+    assert "scene" not in layout["viz"] and "viz" not in layout["scene"]
+    for package in ("surfaces", "optimizers", "netlab", "analysis"):
+        assert not layout[package] & {"scene", "viz"}, f"README lets {package} import upwards"
 
 
 @pytest.mark.parametrize("package", LOWER)

@@ -6,9 +6,8 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
-from analysis import stops
 from analysis.race import race, race_batched, race_over_lrs
-from analysis.scene import Scene
+from scene import Scene, stops
 from ui import cached
 from viz import scrub
 

@@ -6,7 +6,7 @@ import pytest
 
 from analysis.diagnose import LEARNING_RATE, MOMENTUM, UNBOUNDED, divergence_cause
 from analysis.race import race
-from analysis.urlstate import scene_from_query
+from scene.urlstate import scene_from_query
 from ui.race_page import divergence_causes, divergence_note
 
 

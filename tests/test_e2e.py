@@ -118,7 +118,7 @@ def data_to_page(page: Any, x: float, y: float) -> tuple[float, float]:
 
 def scene_of(page: Any) -> Any:
     """The scene the page's URL describes."""
-    from analysis.urlstate import scene_from_query
+    from scene.urlstate import scene_from_query
 
     return scene_from_query(query_of(page))[0]
 
@@ -348,7 +348,7 @@ def test_keyboard_plays_and_steps_from_the_page(page, server):
 
 
 def test_a_lecture_preset_loads_its_scene(page, server):
-    from analysis.presets import PRESETS
+    from scene.presets import PRESETS
     from surfaces import SURFACES
 
     preset = PRESETS["momentum_ravine"]
@@ -380,6 +380,8 @@ def test_gif_export_downloads_a_gif(page, server):
     (ARTIFACTS / "export.gif").write_bytes(data)
     assert data[:6] == b"GIF89a"
     assert len(data) > 1000
+    width, height = int.from_bytes(data[6:8], "little"), int.from_bytes(data[8:10], "little")
+    assert (width, height) == (1920, 1080)  # the 16:9 slide is the panel's default shape
 
 
 def test_presentation_mode_keeps_the_sliders_and_fills_the_screen(page, server):

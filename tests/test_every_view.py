@@ -13,8 +13,8 @@ from urllib.parse import parse_qsl
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from analysis.presets import PRESETS
-from analysis.scene import (
+from scene.presets import PRESETS
+from scene.scene import (
     ALL_OPTIMIZERS,
     CUSTOM,
     DECAY_SETTINGS,

@@ -16,6 +16,7 @@ from PIL import Image, ImageColor, ImageSequence
 from analysis.race import RaceEntry
 from surfaces import Surface
 from viz import export, theme
+from viz.export import frames, static
 from viz.race import frame_steps
 
 SMALL = {"width": 360, "height": 270}
@@ -157,7 +158,7 @@ def test_gif_decodes_to_exactly_the_rendered_frames(race):
     """The hand-written delta frames (transparent where unchanged) rebuild every frame."""
     surface, entries = race
     data = export.race_gif(surface, entries, max_frames=12, **SMALL)
-    animation = export._animation(
+    animation = frames.animation(
         surface, entries, max_frames=12, trail=12, attribution="", **SMALL
     )
     rendered = list(animation.frames)
@@ -225,7 +226,7 @@ def distance_to_polyline(q: np.ndarray, points: np.ndarray) -> float:
 def test_clipped_runs_stay_in_the_box_and_on_the_path(points):
     points = np.asarray(points)
     lo, hi = np.array([-100.0, -50.0]), np.array([300.0, 250.0])
-    for run in export._clip_runs(points, tuple(lo), tuple(hi)):
+    for run in frames.clip_runs(points, tuple(lo), tuple(hi)):
         assert len(run) >= 2
         assert (run >= lo - 1e-3).all() and (run <= hi + 1e-3).all()
         for q in run:
@@ -234,14 +235,14 @@ def test_clipped_runs_stay_in_the_box_and_on_the_path(points):
 
 def test_unclipped_path_is_returned_whole():
     inside = np.array([[0.0, 0.0], [50.0, 60.0], [200.0, 10.0]])
-    (run,) = export._clip_runs(inside, (-100.0, -50.0), (300.0, 250.0))
+    (run,) = frames.clip_runs(inside, (-100.0, -50.0), (300.0, 250.0))
     np.testing.assert_array_equal(run, inside)
 
 
 def test_clipping_keeps_a_segment_direction():
-    (run,) = export._clip_runs(np.array([[0.0, 0.0], [1e6, 1e5]]), (-10, -10), (110, 110))
+    (run,) = frames.clip_runs(np.array([[0.0, 0.0], [1e6, 1e5]]), (-10, -10), (110, 110))
     np.testing.assert_allclose(run, [[0.0, 0.0], [110.0, 11.0]])
-    assert export._clip_runs(np.array([[-1e6, -5.0], [-1e5, 500.0]]), (0, 0), (10, 10)) == []
+    assert frames.clip_runs(np.array([[-1e6, -5.0], [-1e5, 500.0]]), (0, 0), (10, 10)) == []
 
 
 def test_png_has_the_requested_size():
@@ -297,3 +298,144 @@ def test_real_race_smoke():
     data = export.race_gif(surface, entries, max_frames=20, **SMALL)
     with Image.open(io.BytesIO(data)) as im:
         assert im.n_frames == len(frame_steps(80, 20))
+
+
+# ---------------------------------------------------------------------- slide shapes
+
+
+def test_drawn_path_stops_at_divergence_and_at_a_non_finite_point():
+    """One rule for the page's chart and every export (viz.race.drawn_path)."""
+    from viz.race import drawn_path
+
+    path = spiral("sgd", (-1.5, 1.5), (0.2, 0.1), 30).points.copy()
+    assert len(drawn_path(make_entry("sgd", path))) == 31
+    assert len(drawn_path(make_entry("sgd", path, diverged_at=12))) == 12
+    path[20] = np.nan  # a hand-made entry that never says it diverged
+    drawn = drawn_path(make_entry("sgd", path))
+    assert len(drawn) == 20 and np.isfinite(drawn).all()
+
+
+# Ends whose losses lie decades apart, so the loss chart's heads do not overlap.
+WIDE_ENDS = {"sgd": (1.5, 1.5), "momentum": (0.3, -0.3), "adam": (0.03, 0.03)}
+
+
+@pytest.fixture(scope="module")
+def wide_race():
+    entries = [spiral(name, (-1.5, 1.5), end, STEPS) for name, end in WIDE_ENDS.items()]
+    return bowl(), entries
+
+
+@pytest.fixture(scope="module")
+def wide(wide_race):
+    surface, entries = wide_race
+    slide = export.SLIDES["16:9"]
+    text = export.attribution_line("Test bowl", "lr=0.1")
+    png = export.race_png(surface, entries, attribution=text, **slide.picture_kwargs())
+    gif = export.race_gif(surface, entries, attribution=text, max_frames=30,
+                          **slide.animation_kwargs())
+    background = static.render_background(surface, entries, attribution=text,
+                                           **slide.animation_kwargs())
+    return png, gif, background
+
+
+def test_slide_shapes_have_their_sizes():
+    assert export.SLIDES["16:9"].picture == export.SLIDES["16:9"].animation == (1920, 1080)
+    assert export.SLIDES["16:9"].loss_panel
+    assert export.SLIDES["4:3"].picture == (1600, 1200) and not export.SLIDES["4:3"].loss_panel
+
+
+def test_wide_png_and_gif_are_1920_by_1080(wide):
+    png, gif, _ = wide
+    for data in (png, gif):
+        with Image.open(io.BytesIO(data)) as im:
+            assert im.size == (1920, 1080)
+
+
+def test_wide_svg_keeps_the_proportions(race):
+    surface, entries = race
+    data = export.race_svg(surface, entries, **export.SLIDES["16:9"].picture_kwargs())
+    root = ET.fromstring(data)
+    width, height = (float(root.get(k).removesuffix("pt")) for k in ("width", "height"))
+    assert width / height == pytest.approx(16 / 9, rel=1e-3)
+
+
+def test_wide_slide_draws_each_loss_curve_to_its_end(wide_race, wide):
+    """The loss panel is there: each curve's last point carries the optimizer's colour in the
+    PNG (final marker) and in the GIF's last frame (head); the panel sits right of the map."""
+    _, entries = wide_race
+    png, gif, background = wide
+    assert background.loss is not None
+    assert background.loss.box[0] > background.map.box[2]  # beside the map
+    with Image.open(io.BytesIO(png)) as im:
+        picture = np.asarray(im.convert("RGB"))
+    last = rgb_frames(gif)[-1]
+    for entry, curve in zip(entries, background.loss.curves, strict=True):
+        x, y = np.round(curve[-1]).astype(int)
+        left, top, right, bottom = background.loss.box
+        assert left <= x <= right and top <= y <= bottom, entry.name
+        want = np.array(ImageColor.getrgb(theme.color(entry.name)))
+        for image in (picture, last):
+            patch = image[y - 1 : y + 2, x - 1 : x + 2].reshape(-1, 3).astype(int)
+            assert (np.abs(patch - want).max(axis=-1) <= 8).any(), entry.name
+
+
+def test_gif_loss_curve_grows_with_the_frames(wide_race, wide):
+    _, entries = wide_race
+    _, gif, background = wide
+    frames = rgb_frames(gif)
+    left, top, right, bottom = background.loss.box
+    first, middle = (f[top:bottom, left:right] for f in (frames[0], frames[len(frames) // 2]))
+    want = np.array(ImageColor.getrgb(theme.color(entries[0].name)))
+    count = [int((np.abs(f.astype(int) - want).max(axis=-1) <= 8).sum()) for f in (first, middle)]
+    assert count[1] > count[0] + 50
+
+
+def test_attribution_sits_in_the_bottom_strip(race):
+    surface, entries = race
+    kwargs = export.SLIDES["16:9"].picture_kwargs()
+    strips = []
+    for text in ("", "Descent · Test bowl · lr=0.1"):
+        with Image.open(io.BytesIO(export.race_png(surface, entries, attribution=text,
+                                                   **kwargs))) as im:  # fmt: skip
+            strips.append(np.asarray(im.convert("L"))[-40:, :900])
+    assert (strips[0] > 250).all()  # nothing there without one
+    assert (strips[1] < 128).sum() > 500  # dark text with one
+
+
+def test_gif_carries_the_attribution_as_its_comment(wide):
+    _, gif, _ = wide
+    with Image.open(io.BytesIO(gif)) as im:
+        assert im.info["comment"].decode("utf-8") == "Descent · Test bowl · lr=0.1"
+
+
+def test_bad_text_scale_is_refused():
+    with pytest.raises(ValueError, match="Invalid text_scale"):
+        export.race_png(bowl(), [], text_scale=0)
+
+
+def test_the_page_offers_every_slide_shape_with_its_size():
+    from ui.exports import SHAPES
+
+    assert list(SHAPES) == list(export.SLIDES)
+    for key, slide in export.SLIDES.items():
+        assert "{}×{}".format(*slide.picture) in SHAPES[key]
+
+
+def test_a_long_legend_fits_without_squeezing_the_map():
+    """Fourteen optimizers: the legend gets smaller type, stays in the picture, and the map
+    keeps its width."""
+    from dataclasses import replace
+
+    names = list(theme.OPTIMIZER_COLORS)[:14]
+    entries = [
+        replace(spiral(n, (-1.5, 1.5), (0.1 * i - 0.7, 0.05 * i - 0.3), 30),
+                hparams={"lr": 0.00125 * (i + 1)}, diverged_at=29 if i % 2 else -1)
+        for i, n in enumerate(names)
+    ]  # long labels: "Momentum · lr 0.0025 (diverged at step 29)"  # fmt: skip
+    drawn = static.race_picture(bowl(), entries, attribution="x", static=True,
+                                **export.SLIDES["16:9"].picture_kwargs())  # fmt: skip
+    drawn.canvas.draw()
+    legend = next(a for a in drawn.fig.axes if a not in (drawn.map, drawn.loss)).get_legend()
+    box = legend.get_window_extent()
+    assert box.x0 >= 0 and box.x1 <= 1920 and box.y0 >= 0 and box.y1 <= 1080
+    assert drawn.map.get_window_extent().width > 0.35 * 1920

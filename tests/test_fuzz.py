@@ -2,7 +2,7 @@
 
 Contracts under test:
 
-* ``analysis.urlstate.scene_from_query(mapping)`` never raises; it returns ``(Scene,
+* ``scene.urlstate.scene_from_query(mapping)`` never raises; it returns ``(Scene,
   warnings)``, every warning a string naming a URL parameter; whatever it accepted survives
   ``scene_to_query`` -> ``scene_from_query`` unchanged and without warnings (idempotence).
 * ``surfaces.from_expression(text)`` returns a ``Surface`` or raises ``ExpressionError``,
@@ -25,8 +25,8 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from analysis.scene import Scene
-from analysis.urlstate import KEYS, scene_from_query, scene_to_query
+from scene import Scene
+from scene.urlstate import KEYS, scene_from_query, scene_to_query
 from surfaces import ExpressionError, Surface, from_expression
 
 CPU_LIMIT = 2.0  # seconds of CPU per example

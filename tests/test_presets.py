@@ -6,9 +6,9 @@ import numpy as np
 import pytest
 
 from analysis import race, summarize
-from analysis.presets import OPENER_CLAIMS, PRESETS, Claim
-from analysis.scene import Scene
-from analysis.urlstate import scene_from_query, scene_to_query
+from scene import Scene
+from scene.presets import OPENER_CLAIMS, PRESETS, Claim
+from scene.urlstate import scene_from_query, scene_to_query
 from ui.race_page import TOLERANCE
 
 

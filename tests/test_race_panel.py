@@ -10,8 +10,8 @@ import numpy as np
 import plotly
 import pytest
 
-from analysis import stops
-from analysis.scene import DECAY_SETTINGS, LR_RANGE, MOMENTUM_RANGE, Scene
+from scene import stops
+from scene.scene import DECAY_SETTINGS, LR_RANGE, MOMENTUM_RANGE, Scene
 from tests.conftest import ROOT
 from ui import cached, race_panel
 from viz import scrub

@@ -320,6 +320,39 @@ def test_iterate_and_run_agree():
     assert traj.diverged_at[1] != -1 and traj.diverged_at[0] == -1
 
 
+def test_iterate_details_record_what_each_update_was_given_and_kept():
+    """details=True yields the same points, plus each step's gradient (noise apart), Hessian
+    and state: one direct update from the record before reproduces the record."""
+    opt = make("adam", lr=0.05)
+    sched = make_schedule("exponential", gamma=0.9)
+    hess = lambda p: np.broadcast_to(np.diag([2.0, 6.0]), (*p.shape[:-1], 2, 2))  # noqa: E731
+    plain = list(iterate(opt, rosenbrock, [-1.2, 1.0], 15, sched, noise=0.3, seed=5))
+    records = list(iterate(opt, rosenbrock, [-1.2, 1.0], 15, sched, hess_fn=hess, noise=0.3,
+                           seed=5, details=True))  # fmt: skip
+    assert [r.t for r in records] == list(range(16))
+    first = records[0]
+    assert first.grad is None and first.noise is None and first.hess is None
+    for a, b in zip(first.state, opt.init(np.array([-1.2, 1.0])), strict=True):
+        assert_array_equal(a, b)
+    for (t, points, alive), rec, prev in zip(plain[1:], records[1:], records[:-1], strict=True):
+        assert_array_equal(rec.points, points)
+        assert_array_equal(rec.alive, alive)
+        assert not rec.points.flags.writeable
+        assert_array_equal(rec.grad, rosenbrock(prev.points) + rec.noise)
+        assert np.all(rec.noise != 0)
+        assert_array_equal(rec.hess, hess(prev.points))
+        new, state = opt.update(rec.grad, prev.state, prev.points, lr_scale=0.9 ** (t - 1))
+        assert_array_equal(new, rec.points)
+        assert state.t == rec.state.t == t
+        for a, b in zip(state, rec.state, strict=True):
+            assert_array_equal(a, b)
+
+
+def test_iterate_details_without_noise_report_zero_noise():
+    records = list(iterate(make("sgd", lr=0.1), bowl, [1.0, 1.0], 3, details=True))
+    assert all(np.all(r.noise == 0) for r in records[1:])
+
+
 def test_iterate_yields_read_only_views_and_a_stable_alive_mask():
     masks = []
     for _, points, alive in iterate(make("sgd", lr=np.array([0.1, 1.5])), bowl, [1.0, 1.0], 25):

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 import viz
-from analysis.scene import Scene
+from scene import Scene
 from ui import cached
 from viz import scrub
 from viz.race import race_motion

@@ -19,6 +19,8 @@ import streamlit
 
 import optimizers
 from analysis import stepthrough
+from analysis.explain import EXPLAINERS
+from analysis.explain import base as explain_base
 from analysis.stepthrough import (
     ACTUAL_STEP,
     GRADIENT_STEP,
@@ -55,7 +57,7 @@ CASES = [
     ("nadam", {"lr": 0.05, "weight_decay": 0.1, "decoupled_weight_decay": True}),
     ("radam", {"lr": 2e-3, "weight_decay": 0.1}),
     ("adamax", {"lr": 0.05, "weight_decay": 0.1}),
-    # The 2020s optimizers: the generic explainer (gradient, state by name, step) for now.
+    # The 2020s optimizers, each with its own explainer, and the variants of their equations.
     ("rprop", {"lr": 0.01}),
     ("lion", {"lr": 0.01}),
     ("muon", {"lr": 0.02}),
@@ -65,6 +67,20 @@ CASES = [
     ("prodigy", {}),
     ("ademamix", {"lr": 0.01}),
     ("adopt", {"lr": 0.01}),
+    ("rprop", {"lr": 0.05, "etas": (0.3, 1.5), "step_sizes": (1e-3, 0.2)}),
+    ("lion", {"lr": 0.01, "weight_decay": 0.5}),
+    ("lion", {"lr": 0.01, "weight_decay": 0.005, "decoupled_weight_decay": True}),
+    ("muon", {"lr": 0.02, "nesterov": False, "weight_decay": 0.0}),
+    ("muon", {"lr": 0.02, "adjust_lr_fn": "match_rms_adamw"}),
+    ("adafactor", {"lr": 0.05, "weight_decay": 0.1, "d": 1.5, "eps": (1e-3, 1e-2)}),
+    ("sgd_schedule_free", {"lr": 1e-3, "weight_decay": 0.1, "warmup_steps": 5, "r": 1.0}),
+    ("adamw_schedule_free", {"lr": 0.01, "weight_decay": 0.1, "warmup_steps": 5}),
+    ("prodigy", {"weight_decay": 0.1, "decouple": False, "use_bias_correction": True}),
+    ("prodigy", {"weight_decay": 0.1, "safeguard_warmup": True}),
+    ("ademamix", {"lr": 0.01, "t_alpha_beta3": 20, "weight_decay": 0.1}),
+    ("ademamix", {"lr": 0.01, "weight_decay": 0.1, "weight_decouple": True}),
+    ("adopt", {"lr": 0.01, "clip_lambda": None, "weight_decay": 0.1}),
+    ("adopt", {"lr": 0.01, "weight_decay": 0.1, "weight_decouple": True, "fixed_decay": True}),
 ]
 IDS = [f"{name}-{'-'.join(hp)}" for name, hp in CASES]
 STEPS = 40
@@ -207,9 +223,10 @@ def check_steps(r, name, hp, ks):
         assert state.t == k
         for field, value in state._asdict().items():
             np.testing.assert_array_equal(getattr(ex.state_after, field), value)
-        # The displayed formulas compute the same step (not only torch's code does).
-        scale = np.max(np.abs(ex.step))
-        np.testing.assert_allclose(ex.formula_step, ex.step, rtol=0, atol=1e-10 * scale)
+        # The displayed formulas compute the same step (not only torch's code does); a step
+        # far shorter than x is only known to a few ulps of x (x_k - x_{k-1} cancels).
+        atol = 1e-10 * np.max(np.abs(ex.step)) + 1e-15 * np.max(np.abs(ex.point))
+        np.testing.assert_allclose(ex.formula_step, ex.step, rtol=0, atol=atol)
         assert ex.lr == r.lrs[k - 1]
         names = list(ex.vectors)
         assert names[0] == GRADIENT_STEP and names[-1] == ACTUAL_STEP
@@ -382,20 +399,83 @@ def test_adagrad_and_rmsprop_equations_show_the_state():
     assert line_starting(ex, "b_k").endswith(fmt_vec(state.momentum_buffer))
 
 
-def test_generic_fallback_for_unknown_optimizers():
+def test_every_registered_optimizer_has_its_own_explainer():
+    """A new optimizer fails here until it gets an explainer (no silent generic fallback)."""
+    registered = set(optimizers.OPTIMIZERS) | set(optimizers.SECOND_ORDER)
+    assert registered <= set(EXPLAINERS), sorted(registered - set(EXPLAINERS))
+
+
+def test_an_optimizer_without_an_explainer_is_refused():
     r = replay(ROSENBROCK, "adam", {"lr": 0.05}, ROSENBROCK.start, 3)
     from dataclasses import replace as dc_replace
 
-    ex = explain(dc_replace(r, name="mystery"), 2)
-    assert [line.split(" =")[0] for line in ex.equations] == [
-        "g_k", r"\mathrm{exp\_avg}_k", r"\mathrm{exp\_avg\_sq}_k", r"\mathrm{max\_exp\_avg\_sq}_k",
-        "x_k"]
-    np.testing.assert_array_equal(ex.formula_step, ex.step)
-    assert list(ex.vectors) == [GRADIENT_STEP, ACTUAL_STEP]
+    with pytest.raises(ValueError, match="no explainer for optimizer 'mystery'"):
+        explain(dc_replace(r, name="mystery"), 2)
+
+
+# Newton's methods and L-BFGS: replayed and explained as the race runs them.
+SECOND_CASES = [
+    ("newton", {}),
+    ("newton", {"lr": 0.5, "damping": 2.0}),
+    ("saddle_free_newton", {}),
+    ("saddle_free_newton", {"lr": 0.5, "damping": 0.1}),
+    ("lbfgs", {}),
+    ("lbfgs", {"lr": 0.5, "history_size": 3}),
+    ("lbfgs", {"line_search_fn": "strong_wolfe"}),
+    ("lbfgs", {"line_search_fn": "armijo"}),
+]
+SECOND_IDS = [f"{name}-{'-'.join(hp)}" for name, hp in SECOND_CASES]
+
+
+def test_every_second_order_method_is_covered():
+    assert {name for name, _ in SECOND_CASES} == set(optimizers.SECOND_ORDER)
+
+
+@pytest.mark.parametrize(("name", "hp"), SECOND_CASES, ids=SECOND_IDS)
+@pytest.mark.parametrize("surface", ["rosenbrock", "saddle", "kink"])
+def test_second_order_steps_are_explained_by_their_own_rule(name, hp, surface):
+    """Each explained step is one direct update with the recorded gradient (and Hessian), and
+    the equations compute it; the replay is the race's run."""
+    from analysis.race import race, runnable
+
+    surf = SURFACES[surface]
+    r = replay(surf, name, hp, surf.start, 12, noise=0.1, seed=2)
+    (entry,) = race(surf, [(name, hp)], surf.start, 12, noise=0.1, seed=2)
+    np.testing.assert_array_equal(r.points, entry.points[: r.n_steps + 1])
+    assert (r.hessians is not None) == (name in optimizers.NEEDS_HESSIAN)
+    opt, _ = runnable(surf, name, hp)
+    for k in range(1, r.n_steps + 1):
+        ex = explain(r, k)
+        hess = None if r.hessians is None else r.hessians[k - 1]
+        new, _ = opt.update(r.grads[k - 1], r.states[k - 1], r.points[k - 1], hess=hess)
+        np.testing.assert_array_equal(ex.step, new - r.points[k - 1])
+        # x_k - x_{k-1} is only known to a few ulps of x: a tiny step is compared at that scale
+        atol = 1e-10 * np.max(np.abs(ex.step)) + 1e-15 * np.max(np.abs(ex.point))
+        np.testing.assert_allclose(ex.formula_step, ex.step, rtol=0, atol=atol)
+        assert any(line.startswith("x_k") for line in ex.equations)
+        assert list(ex.vectors)[0] == GRADIENT_STEP
+
+
+def test_newton_explanation_shows_the_hessian_and_the_direction():
+    bowl = SURFACES["ravine"]
+    r = replay(bowl, "newton", {}, (1.0, -2.0), 2)
+    ex = explain(r, 1)
+    assert ex.equations[1].startswith("H_k") and r"\begin{pmatrix}" in ex.equations[1]
+    d = np.linalg.solve(r.hessians[0], r.grads[0])
+    assert line_starting(ex, "d_k").endswith(fmt_vec(d))
+
+
+def test_saddle_free_newton_divides_by_absolute_eigenvalues():
+    saddle = SURFACES["saddle"]
+    r = replay(saddle, "saddle_free_newton", {"damping": 0.0}, (0.5, 0.1), 1)
+    ex = explain(r, 1)
+    lam = np.linalg.eigvalsh(r.hessians[0])
+    assert line_starting(ex, r"\lambda").endswith(fmt_vec(np.abs(lam)))
 
 
 def test_doctests():
     assert doctest.testmod(stepthrough).failed == 0
+    assert doctest.testmod(explain_base).failed == 0
     assert doctest.testmod(viz_stepthrough).failed == 0
 
 
@@ -405,14 +485,15 @@ KATEX_COMMANDS = {
     "mathrm", "text", "nabla", "xi", "leftarrow", "cdot", "odot", "sqrt", "epsilon", "mu",
     "tau", "lambda", "alpha", "beta", "rho", "eta", "psi", "infty", "prod", "hat", "bar",
     "tilde", "widetilde", "le", "max", "left", "right", "frac", "tfrac", "textstyle", "quad",
-    "times", "Delta", "mathrel", "_",
+    "times", "Delta", "mathrel", "_", "begin", "end", "delta", "Lambda", "top",
+    "gamma", "min", "sum", "pm",
 }
 
 
 def all_equations():
     bowl = SURFACES["bowl"]
     lines = []
-    for name, hp in CASES:
+    for name, hp in CASES + SECOND_CASES:
         for kw in ({}, {"schedule": schedule(), "noise": 0.5, "seed": 3}):
             r = replay(bowl, name, hp, (1.0, -2.0), 8, **kw)
             for k in (1, 2, 8):

@@ -16,3 +16,20 @@ def test_ruff_clean():
     assert result.returncode == 0, result.stdout + result.stderr
 
 
+
+
+def test_measured_figures_live_in_docs_not_in_code():
+    """Timings and sizes go stale in comments: the code says why, docs/performance.md how much."""
+    import re
+
+    measured = re.compile(r"(~|about |takes )[0-9][0-9.,]* ?(ms|s|MB|KB|MiB|KiB|GB)\b")
+    folders = ("analysis", "netlab", "optimizers", "pages", "scene", "surfaces", "ui", "viz")
+    hits = [
+        f"{path.relative_to(ROOT)}:{n}: {line.strip()}"
+        for folder in folders
+        for path in sorted((ROOT / folder).rglob("*.py"))
+        for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+        if measured.search(line)
+    ]
+    assert not hits, "\n".join(hits)
+    assert (ROOT / "docs" / "performance.md").exists()

@@ -8,16 +8,8 @@ from numpy.testing import assert_array_equal
 
 import optimizers
 from analysis.race import optimum_value, race, summarize
-from analysis.sweep import (
-    auto_tune,
-    best_lr,
-    default_axes,
-    resolve_param,
-    score,
-    shared_lr_warning,
-    sweep,
-    with_param,
-)
+from analysis.sweep import default_axes, resolve_param, score, sweep, with_param
+from analysis.tuning import auto_tune, best_lr, shared_lr_warning
 from surfaces import get_surface
 
 RAVINE = get_surface("ravine")
@@ -253,7 +245,7 @@ def test_shortcuts_keep_results_exact() -> None:
 
 def test_auto_tuned_lrs_read_like_slider_stops() -> None:
     """Legends show tuned lrs as the slider does (0.004, not 0.00398107)."""
-    from analysis.sweep import auto_tune
+    from analysis.tuning import auto_tune
     from surfaces import SURFACES
 
     tuned = auto_tune(SURFACES["rosenbrock"], [("sgd", {}), ("adam", {})], steps=50)

@@ -8,8 +8,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import optimizers
-from analysis.scene import DECAY_SETTINGS, SCHEDULE_LABELS, VIEWS, Scene
-from analysis.urlstate import scene_from_query, scene_to_query
+from scene.scene import DECAY_SETTINGS, SCHEDULE_LABELS, VIEWS, Scene
+from scene.urlstate import scene_from_query, scene_to_query
 from surfaces import SURFACES
 
 

@@ -13,7 +13,7 @@ from PIL import Image
 
 import viz
 from analysis import race
-from analysis.scene import Scene
+from scene import Scene
 from surfaces import SURFACES, get_surface
 from viz.race import MAX_FRAMES, TRAIL, frame_steps
 from viz.spec import SpecFigure, decode_typed_array, typed_array

@@ -17,9 +17,10 @@ import streamlit as st
 
 import optimizers
 import viz
-from analysis import race, stops
+from analysis import race
 from analysis.race import RaceEntry, race_batched
-from analysis.scene import KEEPS_OWN_LR, MOMENTUM_DRIVEN, Scene
+from scene import stops
+from scene.scene import KEEPS_OWN_LR, MOMENTUM_DRIVEN, Scene
 
 GRID_RESOLUTION = 80
 _LOG = logging.getLogger(__name__)

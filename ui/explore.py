@@ -13,9 +13,9 @@ import viz
 from analysis import applies_to_sweep, basins, compare_search, sweep, theory_curves
 from analysis.basins import BasinResult
 from analysis.budget import grid_sizes, max_runs
-from analysis.scene import Scene
 from analysis.search import SearchComparison
 from analysis.sweep import SweepResult, default_axes
+from scene import Scene
 from ui.state import set_hp
 from viz import theme
 

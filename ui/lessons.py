@@ -12,8 +12,8 @@ from analysis.gradcheck import (
     gradient_check,
     verdict,
 )
-from analysis.scene import Scene
 from analysis.stepthrough import Replay, explain, fmt_vec, replay
+from scene import Scene
 from ui import cached
 from viz import theme
 from viz.gradcheck import gradcheck_figure

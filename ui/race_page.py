@@ -10,9 +10,9 @@ import streamlit as st
 import viz
 from analysis import quadratic_theory, summarize
 from analysis.diagnose import LEARNING_RATE, MOMENTUM, UNBOUNDED, divergence_cause
-from analysis.presets import PRESETS
 from analysis.race import RaceEntry
-from analysis.scene import (
+from scene.presets import PRESETS
+from scene.scene import (
     DECAY_SETTINGS,
     LR_RANGE,
     MOMENTUM_RANGE,

@@ -9,9 +9,11 @@ import numpy as np
 import streamlit as st
 
 import optimizers
-from analysis import stops
-from analysis.presets import PRESETS
-from analysis.scene import (
+from analysis.tuning import auto_tune, shared_lr_warning
+from optimizers import LINE_SEARCHES
+from scene import stops
+from scene.presets import PRESETS
+from scene.scene import (
     ALL_OPTIMIZERS,
     CUSTOM,
     DECAY_SETTINGS,
@@ -27,8 +29,6 @@ from analysis.scene import (
     settable,
     surface_defaults,
 )
-from analysis.sweep import auto_tune, shared_lr_warning
-from analysis.urlstate import LINE_SEARCHES
 from surfaces import MAX_LENGTH, SURFACES, ExpressionError
 from ui.state import apply_scene, hp_key, set_hp
 from viz import theme
@@ -159,9 +159,9 @@ def _sync(key: str) -> None:
 def _advanced_input(label: str, key: str, kind: str, **kwargs: Any) -> None:
     """One advanced widget, mirroring the persistent key ``key`` (``hp_...``).
 
-    Why a mirror: these widgets are drawn only while "Advanced" is open (40 widgets on every
-    rerun cost ~0.3 s in the browser), and Streamlit forgets the state of widgets that are not
-    drawn; the scene's values live in plain session keys that it never forgets.
+    Why a mirror: these widgets are drawn only while "Advanced" is open (every widget costs
+    browser time on every rerun: docs/performance.md), and Streamlit forgets the state of
+    widgets that are not drawn; the scene's values live in plain session keys it never forgets.
     """
     wkey = WIDGET_PREFIX + key
     if wkey not in st.session_state:
@@ -290,8 +290,8 @@ def _load_preset() -> None:
 
 
 def preset_widgets(container: Any) -> None:
-    # One menu, not a button per preset: every element on the page costs ~2 ms of every
-    # rerun in the browser (measured: 60 extra widgets added 110 ms to a slider move).
+    # One menu, not a button per preset: every element on the page costs browser time on
+    # every rerun, a slider move included (docs/performance.md).
     container.menu_button("Lecture presets", list(PRESETS), key="preset_menu",
                           format_func=lambda name: PRESETS[name].title, on_click=_load_preset,
                           icon=":material/school:", width="stretch")

@@ -13,8 +13,8 @@ from urllib.parse import urlencode, urlsplit
 import streamlit as st
 
 import optimizers
-from analysis.scene import ALL_OPTIMIZERS, DECAY_SETTINGS, DEFAULT_FORMULA, Scene, settable
-from analysis.urlstate import scene_from_query, scene_to_query
+from scene.scene import ALL_OPTIMIZERS, DECAY_SETTINGS, DEFAULT_FORMULA, Scene, settable
+from scene.urlstate import scene_from_query, scene_to_query
 
 URL_WARNINGS = "_url_warnings"
 

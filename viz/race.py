@@ -26,8 +26,8 @@ from viz.spec import Spec, SpecFigure, typed_array
 Array = npt.NDArray[np.float64]
 
 MAX_FRAMES = 150
-# Plotly draws every slider step as DOM on each render: 150 steps cost ~0.5 s on first draw and
-# ~90 ms per update in headless Chromium, 50 steps ~20 ms. Play still shows every frame.
+# Plotly draws every slider step as DOM on each render, so their number sets the chart's
+# redraw time (docs/performance.md). Play still shows every frame.
 MAX_SLIDER_STEPS = 50
 MAP_DOMAIN = (0.0, 0.55)
 BOTTOM_MARGIN = 125  # x title, Play/Pause and the step slider, the attribution line
@@ -106,9 +106,17 @@ def frame_steps(steps: int, max_frames: int = MAX_FRAMES) -> Array:
     return np.unique(np.append(np.arange(0, steps + 1, stride), steps))
 
 
-def _drawn_path(entry: RaceEntry) -> Array:
-    """The path up to the last finite point: a diverged line stops where it left the map."""
-    return entry.points if not entry.diverged else entry.points[: entry.diverged_at]
+def finite_prefix(points: npt.ArrayLike) -> Array:
+    """The rows of ``points`` (n, 2) before the first one with a non-finite coordinate."""
+    points = np.asarray(points, dtype=np.float64)
+    finite = np.isfinite(points).all(axis=-1)
+    return points if finite.all() else points[: int(np.argmin(finite))]
+
+
+def drawn_path(entry: RaceEntry) -> Array:
+    """The path as drawn, on the chart and in every export: up to the step it diverged at
+    (a diverged line stops where it left), and never past a non-finite point."""
+    return finite_prefix(entry.points[: entry.diverged_at] if entry.diverged else entry.points)
 
 
 N_LEVELS = 24
@@ -315,7 +323,7 @@ def _loss_trace(entry: RaceEntry, y: Array, name: str, font_size: int) -> Spec:
     }
 
 
-def _loss_range(lo: float, hi: float, log: bool) -> list[float]:
+def loss_range(lo: float, hi: float, log: bool) -> list[float]:
     """The loss axis range: explicit, so that a chart updated in place (without a full
     redraw) still fits the new curves. A log axis ends on whole decades (plus a margin), so
     that most slider moves leave it unchanged and the chart need not redraw its axes."""
@@ -332,7 +340,7 @@ def _loss_range(lo: float, hi: float, log: bool) -> list[float]:
 HEADROOM_DECADES = 3
 
 
-def _loss_top(curves: Sequence[Array], hi: float, log: bool) -> float:
+def loss_top(curves: Sequence[Array], hi: float, log: bool) -> float:
     starts = [c[0] for c in curves if len(c) and np.isfinite(c[0])]
     if not log or not starts:
         return hi
@@ -371,11 +379,11 @@ def race_motion(surface: Surface, entries: Sequence[RaceEntry]) -> RaceMotion:
         curves.append(y)
     finite = np.concatenate([c[np.isfinite(c)] for c in curves]) if curves else np.zeros(0)
     lo, hi = (float(finite.min()), float(finite.max())) if finite.size else (0.0, 1.0)
-    top = _loss_top(curves, hi, log)
+    top = loss_top(curves, hi, log)
     return RaceMotion(
         names=[entry_name(e, show_lr) for e in entries],
-        paths=[_drawn_path(e) for e in entries], curves=curves, log=log,
-        loss_range=_loss_range(lo, top, log), dtick=_decade_step(lo, top) if log else None,
+        paths=[drawn_path(e) for e in entries], curves=curves, log=log,
+        loss_range=loss_range(lo, top, log), dtick=_decade_step(lo, top) if log else None,
         cursor=[lo, hi])
 
 
@@ -521,7 +529,7 @@ def surface3d_figure(
     }]
     (x0, x1), (y0, y1) = surface.bounds
     for e in entries:
-        path = _drawn_path(e)
+        path = drawn_path(e)
         inside = (path[:, 0] >= x0) & (path[:, 0] <= x1) & (path[:, 1] >= y0) & (path[:, 1] <= y1)
         z = scale(surface.value(path))
         z = np.where(inside, z, np.nan)

@@ -1,8 +1,8 @@
 """Prebuilt Plotly specs: typed-array encoding and a figure that skips re-validation.
 
 Why: ``go.Figure`` validates every trace and frame on construction and again in
-``to_dict``; for a race with 300 animation frames that is about 1.4 s per rerun, while the
-numbers themselves take milliseconds. Our builders write the plotly.js JSON schema directly
+``to_dict``, which for an animated race costs far more than the numbers themselves
+(docs/performance.md). Our builders write the plotly.js JSON schema directly
 (arrays as base64 typed arrays, the format plotly.js decodes natively) and wrap it in
 :class:`SpecFigure`. The tests validate every spec once with ``go.Figure(spec)``, which is
 where a wrong property name would be caught.

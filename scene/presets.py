@@ -13,8 +13,8 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from urllib.parse import parse_qs
 
-from analysis.scene import Scene
-from analysis.urlstate import scene_from_query
+from scene.scene import Scene
+from scene.urlstate import scene_from_query
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,6 @@
 """The stops of the race panel's three mission sliders: learning rate, momentum and decay.
 
-Every stop lies inside its range in ``analysis.scene`` (a test checks), and a
+Every stop lies inside its range in ``scene.scene`` (a test checks), and a
 value from a link, a preset or auto-tune that falls between stops is shown as it is (it
 becomes a stop of its own, :func:`with_value`), never snapped.
 """

@@ -15,7 +15,8 @@ from typing import Any
 
 import optimizers
 import surfaces
-from analysis.scene import (
+from optimizers import LINE_SEARCHES
+from scene.scene import (
     ALL_OPTIMIZERS,
     CUSTOM,
     DECAY_SETTINGS,
@@ -45,7 +46,6 @@ LIMITS = {
 }
 MAX_VALUE_LENGTH = 600  # a formula may be 500 characters
 NO_OPTIMIZERS = "-"
-LINE_SEARCHES = ("strong_wolfe", "armijo")  # an empty value would vanish from a query string
 
 # scene field -> URL key
 KEYS = {
