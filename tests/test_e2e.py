@@ -329,6 +329,14 @@ def test_dragging_the_start_ring_moves_the_start(page, server):
     box = handle.bounding_box()  # and the ring moved with the race
     assert (box["x"] + box["width"] / 2, box["y"] + box["height"] / 2) == \
         pytest.approx(data_to_page(page, *got), abs=1.5)
+    handle.focus()  # the keyboard moves it too, a fiftieth of the map per press
+    handle.press("ArrowRight")
+    page.wait_for_function("(old) => document.querySelector('.st-key-start_x input').value "
+                           "!== old", arg=page.get_by_label("start x").input_value())
+    wait_idle(page)
+    (x0, x1), _ = SURFACES["bowl"].bounds
+    assert float(page.get_by_label("start x").input_value()) == \
+        pytest.approx(got[0] + (x1 - x0) / 50, abs=0.002)
     assert error_elements(page) == []
 
 

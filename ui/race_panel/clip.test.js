@@ -4,7 +4,8 @@ import assert from "node:assert/strict";
 import {clippedPath, linePixels} from "./clip.js";
 
 test("a line inside the box is drawn as it is", () => {
-  assert.equal(clippedPath([[0, 0], [10, 5], [20, 0]], 100, 100), "M0.00,0.00L10.00,5.00L20.00,0.00");
+  assert.equal(clippedPath([[0, 0], [10, 5], [20, 0]], 100, 100),
+               "M0.00,0.00L10.00,5.00L20.00,0.00");
 });
 
 test("a segment leaving the box is cut at its edge (box + margin)", () => {

@@ -37,7 +37,8 @@ export function buildPanel(parent) {
   p.error = el("div", {class: "rp-error", role: "alert"});
   p.handle = el("div", {class: "rp-start", role: "button", tabindex: "0",
                         title: "Drag to move the start of the race",
-                        "aria-label": "Start of the race: drag it to move it"});
+                        "aria-label":
+                          "Start of the race: drag it, or move it with the arrow keys"});
   p.sliders = {};
   const side = el("div", {class: "rp-side"});
   for (const axis of AXES) {
