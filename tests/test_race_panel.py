@@ -10,6 +10,7 @@ import numpy as np
 import plotly
 import pytest
 
+from harness.browser import skip_or_fail
 from scene import stops
 from scene.scene import DECAY_SETTINGS, LR_RANGE, MOMENTUM_RANGE, Scene
 from tests.conftest import ROOT
@@ -43,16 +44,21 @@ def test_no_cdn_and_no_streamlit_dom_in_our_javascript():
     assert "http" not in race_panel.BOOT_JS
 
 
-@pytest.mark.skipif(NODE is None, reason="node is not installed")
+def need_node() -> None:
+    """Skip without Node.js, or fail under ``REQUIRE_E2E=1`` (CI installs it)."""
+    skip_or_fail(None if NODE else "node is not installed (apt-get install -y nodejs)")
+
+
 def test_javascript_unit_tests_pass():
+    need_node()
     result = subprocess.run([NODE, "--test", "ui/race_panel/"], cwd=ROOT, capture_output=True,
                             text=True, timeout=120, check=False)
     assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-2000:]
     assert "# fail 0" in result.stdout and "# pass 0" not in result.stdout
 
 
-@pytest.mark.skipif(NODE is None, reason="node is not installed")
 def test_the_panels_decoder_reads_what_python_encodes(tmp_path):
+    need_node()
     scene = Scene(lr=0.0025)  # Nesterov diverges at some stops: gaps and NaN losses
     axis = json.loads(cached.panel_axes_json(scene))["lr"]
     (tmp_path / "axis.json").write_text(json.dumps(axis))
