@@ -46,7 +46,9 @@ class Panel {
     this.axesText = null;
     this.race = null;  // {paths, curves} of what is drawn (for playback)
     this.shownStop = {};  // axis -> index drawn from the axis (absent: the server's figure)
-    this.pending = false;  // a release was reported: the axes are stale until the rerun
+    // Axes made stale by a release until the rerun brings new ones: the other sliders'
+    // (a new lr moves every momentum stop); the released slider's own axis still holds.
+    this.stale = new Set();
     this.seq = 0;
     this.k = null;  // the step shown (null: the last)
     this.timer = null;
@@ -59,11 +61,11 @@ class Panel {
     for (const axis of AXES) {
       const s = this.sliders[axis];
       s.input.addEventListener("input", () => this.onSlide(axis, Number(s.input.value)));
-      s.input.addEventListener("change", () => this.report());
+      s.input.addEventListener("change", () => this.report(axis));
       s.input.addEventListener("pointerdown", () => { this.sliding = true; });
       s.input.addEventListener("pointerup", () => { this.sliding = false; });
     }
-    this.kind.addEventListener("change", () => this.report());
+    this.kind.addEventListener("change", () => this.report(null));
     this.playButton.addEventListener("click", () => this.togglePlay());
     this.stepInput.addEventListener("input", () => {
       this.stop();
@@ -152,9 +154,15 @@ class Panel {
   async render(data, api) {
     this.api = api;
     this.data = data;
-    this.pending = false;
     const Plotly = await loadPlotly(data.plotly);
     this.showControls(data);
+    // The server has caught up with the sliders (set from it unless one is held): its axes
+    // hold again.
+    const values = data.values || {};
+    if (AXES.every((a) => this.sliders[a].group.hidden || this.shown(a) === values[a]) &&
+        this.kind.value === values.schedule) {
+      this.stale = new Set();
+    }
     this.notes.replaceChildren(...(data.notes || []).map((n) => el("p", {}, [richText(n)])));
     this.caption.replaceChildren(richText(data.caption || ""));
     this.root.classList.toggle("rp-presenting", Boolean(data.presenting));
@@ -269,7 +277,7 @@ class Panel {
   drawLinesNow(axis, index) {
     const held = this.axes[axis], L = this.gd._fullLayout, m = this.motion();
     const stop = held && held.decoded && held.decoded[index];
-    if (!stop || this.pending || !L || !m || !L.xaxis2 || !L.yaxis2) return;
+    if (!stop || this.stale.has(axis) || !L || !m || !L.xaxis2 || !L.yaxis2) return;
     held.moving.forEach((e, j) => {
       const lines = [[m.paths[e], stop.paths[j].x, stop.paths[j].y],
                      [m.losses[e], null, stop.curves[j]]];
@@ -290,7 +298,7 @@ class Panel {
   // Draw stop `index` of `axis` from what the panel holds (nothing when it holds none).
   async drawStop(axis, index) {
     const held = this.axes[axis];
-    if (!held || this.pending || !this.race || !window.Plotly) return;
+    if (!held || this.stale.has(axis) || !this.race || !window.Plotly) return;
     const stops = await held.stops;
     const stop = stops && stops[index];
     const m = this.motion();
@@ -326,15 +334,19 @@ class Panel {
     this.syncStep();
   }
 
-  // The settings the sliders show, to Python (on release, and on a new decay kind).
-  report() {
+  // The value slider `axis` shows (null: hidden).
+  shown(axis) {
+    const s = this.sliders[axis];
+    return s.group.hidden ? null : s.values[Number(s.input.value)];
+  }
+
+  // The settings the sliders show, to Python (on the release of `axis`, and on a new decay
+  // kind: `axis` null).
+  report(axis) {
     if (!this.api) return;
-    const value = (axis) => {
-      const s = this.sliders[axis];
-      return s.group.hidden ? null : s.values[Number(s.input.value)];
-    };
+    const value = (a) => this.shown(a);
     this.seq += 1;
-    this.pending = true;
+    this.stale = new Set(AXES.filter((a) => a !== axis));  // null (a new kind): all
     this.sliding = false;
     this.api.setStateValue("settings", {lr: value("lr"), momentum: value("momentum"),
                                         decay: value("decay"), schedule: this.kind.value,
