@@ -158,9 +158,28 @@ def _axis_json(scene: Scene, axis: str, values: tuple[float, ...],
 
 
 def _column(scene: Scene, axis: str, name: str, values: Sequence[float]) -> list[RaceEntry | None]:
-    """Optimizer ``name``'s race at every stop of ``axis``: one batched run (the optimizers
-    and the schedules take arrays), else, for the stops a batch refuses (Nesterov at μ = 0),
-    single races; None where a stop cannot be raced at all."""
+    """Optimizer ``name``'s race at every stop of ``axis``, cached under only what that run
+    depends on: a momentum move leaves SGD's, RMSprop's and Adam's lr columns as they were,
+    so a settle re-races only the optimizers the moved slider drives."""
+    schedule = (scene.schedule,) if scene.schedule == "constant" else (
+        scene.schedule, scene.step_size, scene.decay)
+    hparams = tuple(sorted((k, v) for k, v in scene.hparams(name).items() if k != axis))
+    surface = (scene.surface, scene.formula, scene.bounds)  # plain values: cheap to hash
+    return _column_races(surface, scene.start_point(), scene.steps, schedule, name, hparams,
+                         axis, tuple(values), _scene=scene)
+
+
+# Each column is 51 races of up to 2,000 steps; 128 hold the moving columns of 20 sessions.
+@st.cache_data(max_entries=128, show_spinner=False)
+def _column_races(surface: tuple, start: tuple[float, float], steps: int,
+                  schedule: tuple, name: str, hparams: tuple, axis: str,
+                  values: tuple[float, ...], _scene: Scene) -> list[RaceEntry | None]:
+    """The key is everything ``name``'s runs along ``axis`` depend on; ``_scene`` (not part
+    of the key) is the scene they are raced in. One batched run (the optimizers and the
+    schedules take arrays), else, for the stops a batch refuses (Nesterov at μ = 0), single
+    races; None where a stop cannot be raced at all."""
+    scene = _scene
+
     def batch(vs: Sequence[float]) -> list[RaceEntry]:
         values = np.asarray(vs, dtype=np.float64)
         # The hyperparameters at the largest stop (Nesterov at mu = 0 becomes plain SGD in
