@@ -11,7 +11,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from ui.race_page import race_page
+from pages.race import race_page
 
 HERE = Path(__file__).resolve().parent
 
@@ -30,7 +30,7 @@ def main() -> None:
     st.markdown(COMPACT_CSS, unsafe_allow_html=True)
     page = st.navigation([
         st.Page(race_page, title="Optimizer race", icon=":material/timeline:", default=True),
-        st.Page(HERE / "pages" / "1_Network_lab.py", title="Network lab",
+        st.Page(HERE / "pages" / "network_lab.py", title="Network lab",
                 icon=":material/hub:", url_path="network-lab"),
     ])
     page.run()

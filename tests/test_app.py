@@ -40,7 +40,7 @@ def race_paths(at: AppTest) -> dict[str, np.ndarray]:
 
 
 def release(at: AppTest, **settings) -> AppTest:
-    """What the race panel's release of a slider does (``ui.race_page._on_settings`` turns
+    """What the race panel's release of a slider does (``pages.race._on_settings`` turns
     its message into these scene keys); AppTest cannot drag a component's slider."""
     for key, value in settings.items():
         at.session_state[key] = value
@@ -140,7 +140,7 @@ def test_diverging_lr_warns_without_exception():
 
 def test_divergence_note_names_every_blown_run_once():
     from analysis.race import RaceEntry
-    from ui.race_page import divergence_note
+    from pages.race import divergence_note
 
     def entry(name, lr, at):
         hp = {} if lr is None else {"lr": lr}
@@ -267,7 +267,7 @@ def test_step_through_numbers_follow_the_slider():
 
 def test_network_lab_page_is_routed():
     at = fresh_app()
-    at.switch_page("pages/1_Network_lab.py").run()
+    at.switch_page("pages/network_lab.py").run()
     assert not at.exception, at.exception
 
 

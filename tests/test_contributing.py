@@ -61,7 +61,7 @@ def test_optimizer_colours_and_markers_are_distinct():
 
 
 def test_every_view_has_a_page():
-    from ui.race_page import OTHER_VIEWS
+    from pages.race import OTHER_VIEWS
 
     assert set(VIEWS) == {"race", "3d"} | set(OTHER_VIEWS)
 

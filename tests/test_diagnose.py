@@ -6,8 +6,8 @@ import pytest
 
 from analysis.diagnose import LEARNING_RATE, MOMENTUM, UNBOUNDED, divergence_cause
 from analysis.race import race
+from pages.race import divergence_causes, divergence_note
 from scene.urlstate import scene_from_query
-from ui.race_page import divergence_causes, divergence_note
 
 
 def _diverged(query):

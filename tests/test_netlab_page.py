@@ -1,4 +1,4 @@
-"""The network lab's figures (viz/netlab.py) and page (pages/1_Network_lab.py)."""
+"""The network lab's figures (viz/netlab.py) and page (pages/network_lab.py)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import pytest
 
 from viz import netlab as vn
 
-PAGE = Path(__file__).resolve().parents[1] / "pages" / "1_Network_lab.py"
+PAGE = Path(__file__).resolve().parents[1] / "pages" / "network_lab.py"
 
 
 def test_final_loss_figure_splits_runs_and_marks_levels() -> None:

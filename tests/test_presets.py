@@ -6,10 +6,10 @@ import numpy as np
 import pytest
 
 from analysis import race, summarize
+from pages.race import TOLERANCE
 from scene import Scene
 from scene.presets import OPENER_CLAIMS, PRESETS, Claim
 from scene.urlstate import scene_from_query, scene_to_query
-from ui.race_page import TOLERANCE
 
 
 def outcome(preset_name):

@@ -97,7 +97,7 @@ def test_every_stop_lies_in_its_range():
 def test_a_forged_release_changes_nothing_it_should_not(monkeypatch):
     import streamlit as st
 
-    from ui import race_page
+    from pages import race as race_page
 
     state = {"lr": 0.001, "momentum": 0.9, "schedule": "exponential", "decay_exponential": 0.99,
              race_page.PANEL_KEY: {"settings": {"lr": 1e9, "momentum": "x", "decay": 0.5,

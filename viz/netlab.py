@@ -1,4 +1,4 @@
-"""Plotly figures of the tiny-network lab (pages/1_Network_lab.py): pure arrays -> figures.
+"""Plotly figures of the tiny-network lab (pages/network_lab.py): pure arrays -> figures.
 
 Colours are Okabe-Ito (colour-blind safe); success vs stuck is also told apart by marker or
 line style where it matters. Every builder sets ``template="plotly_white"`` explicitly.
