@@ -368,35 +368,32 @@ def latency(args: argparse.Namespace) -> str:
     from benchmarks.bench_latency import measure
     from harness.browser import chromium, wait_for_charts
 
+    # (name, script, the slider bench_latency moves: "floor" = the page's first st.slider)
     pages = (
-        ("Streamlit floor: 1 slider, 3-point chart", FLOOR_PAGE, "value"),
-        ("minimal race page: same computation, one plain figure", MINIMAL_RACE, LR_LABEL),
-        ("Descent app (default scene)", args.script, LR_LABEL),
+        ("Streamlit floor: 1 slider, 3-point chart", FLOOR_PAGE, "floor"),
+        ("minimal race page: same computation, one plain figure", MINIMAL_RACE, "floor"),
+        ("Descent app (default scene), the race panel's lr slider", args.script, "lr"),
     )
     rows = []
     with chromium() as browser:
-        for name, script, label in pages:
+        for name, script, slider in pages:
             extra = ("--runner.postScriptGC", "true") if args.gc_on else ()
             with streamlit_server(script, extra_args=extra) as server:
                 page = browser.new_page()
                 page.goto(server.url)
                 wait_for_charts(page)
                 page.close()
-                result = measure(browser, server.url, label, args.moves, 1)
-                proto = server_time(server.url, args.moves) if label == LR_LABEL else None
-            rows.append((name, statistics.median(result["times"]), pct(result["times"], .9),
-                         statistics.median(result["charts"]),
-                         statistics.median(result["settled"]), proto))
-    base = rows[1][1]
-    lines = ["| page | browser p50 slider->new lines | p90 | ratio to minimal race page "
-             "| whole chart p50 | whole page settled p50 | server p50 (protocol) "
-             "| bytes per change |",
-             "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
-    for name, p50, p90, chart, settled, proto in rows:
+                result = measure(browser, server.url, [slider], args.moves)[slider]
+                proto = server_time(server.url, args.moves) if slider == "lr" else None
+            rows.append((name, result["lines"], result["chart"], result["drag"], proto))
+    base = rows[1][2]
+    lines = ["| page | key -> new lines p50 | key -> whole chart p50 | whole chart vs minimal "
+             "race page | chart states/s dragging | server p50 (protocol) | bytes per change |",
+             "| --- | ---: | ---: | ---: | ---: | ---: | ---: |"]
+    for name, first, chart, drag, proto in rows:
         server = f"{proto[0] * 1000:.0f} ms | {proto[1] / 1e3:.0f} KB" if proto else "- | -"
-        lines.append(f"| {name} | {p50 * 1000:.0f} ms | {p90 * 1000:.0f} ms "
-                     f"| {p50 / base:.2f}x | {chart * 1000:.0f} ms | {settled * 1000:.0f} ms "
-                     f"| {server} |")
+        lines.append(f"| {name} | {first:.0f} ms | {chart:.0f} ms | {chart / base:.2f}x "
+                     f"| {drag:.1f} | {server} |")
     return "\n".join(lines)
 
 

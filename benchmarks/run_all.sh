@@ -46,7 +46,7 @@ else
   step netlab python benchmarks/bench_netlab.py                  # ~1 min
   step tables python benchmarks/netlab_tables.py --appendix      # ~3.5 min (exact numbers)
   step latency python benchmarks/_record.py bench_latency -- \
-    python benchmarks/bench_latency.py --moves 15                # ~1 min
+    python benchmarks/bench_latency.py --moves 8   # ~1 min (8: momentum reaches its last stop)
   step load-latency python benchmarks/load.py --latency --moves 15   # ~2 min
   step load-modes python benchmarks/load.py --mode all --sessions 1,10,20 --changes 6 \
     --rounds 1 --pause 1 --record load_modes                     # ~3 min
