@@ -52,7 +52,7 @@ def clip_runs(points: Array, lo: tuple[float, float], hi: tuple[float, float]) -
     a, d = points[:-1], np.diff(points, axis=0)
     t0, t1 = np.zeros(len(d)), np.ones(len(d))
     visible = np.ones(len(d), dtype=bool)
-    with np.errstate(divide="ignore", invalid="ignore"):
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):  # p ~ 0: r is +-inf
         for axis in (0, 1):
             for p, q in ((-d[:, axis], a[:, axis] - lo[axis]), (d[:, axis], hi[axis] - a[:, axis])):
                 r = q / p
