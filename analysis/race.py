@@ -107,12 +107,13 @@ def _entry(name: str, hparams: Mapping[str, Any], points: Array, values: Array, 
     values = np.array(values, dtype=np.float64)  # a copy: the caller's array stays as it is
     if diverged_at >= 0:
         values[diverged_at:] = np.nan
-    return RaceEntry(
-        name=name, points=points, values=values,
-        # callables (a line search's value_fn) stay out: entries are cached by pickling
-        hparams={k: v for k, v in hparams.items() if not callable(v)},
-        lrs=np.asarray(lrs, dtype=np.float64), diverged_at=diverged_at,
-    )
+    return RaceEntry(name=name, points=points, values=values, hparams=_plain(hparams),
+                     lrs=np.asarray(lrs, dtype=np.float64), diverged_at=diverged_at)
+
+
+def _plain(hparams: Mapping[str, Any]) -> dict[str, Any]:
+    # callables (a line search's value_fn) stay out: entries are cached by pickling
+    return {k: v for k, v in hparams.items() if not callable(v)}
 
 
 def race_batched(
@@ -144,14 +145,20 @@ def race_batched(
                               schedule=schedule, hess_fn=hess_fn)
         points = np.broadcast_to(traj.points.reshape(steps + 1, -1, 2), (steps + 1, size, 2))
         lrs = np.broadcast_to(np.reshape(traj.lrs, (steps, -1)), (steps, size))
-        diverged = np.broadcast_to(traj.diverged_at, (size,))
+        diverged = np.broadcast_to(traj.diverged_at, (size,)).tolist()
         with np.errstate(all="ignore"):
-            values = surface.value(points)  # (steps + 1, size)
+            values = surface.value(points)  # (steps + 1, size): one call for the batch
+        # One copy per array for the whole batch, each race a row of it (race-major).
+        lanes = np.ascontiguousarray(points.transpose(1, 0, 2))
+        lane_lrs = np.ascontiguousarray(lrs.T)
+        lane_values = np.array(values.T, dtype=np.float64)
+        for i, d in enumerate(diverged):
+            if d >= 0:
+                lane_values[i, d:] = np.nan
         columns.append([
-            _entry(name, {k: pick(v, i) for k, v in opt.hparams.items()},
-                   np.ascontiguousarray(points[:, i]), values[:, i],
-                   np.ascontiguousarray(lrs[:, i]), int(diverged[i]))
-            for i in range(size)
+            RaceEntry(name=name, hparams=_plain({k: pick(v, i) for k, v in opt.hparams.items()}),
+                      points=lanes[i], values=lane_values[i], lrs=lane_lrs[i], diverged_at=d)
+            for i, d in enumerate(diverged)
         ])
     return [tuple(column[i] for column in columns) for i in range(size)]
 

@@ -124,3 +124,37 @@ def test_race_over_lrs_refuses_second_order_methods():
     with pytest.raises(ValueError, match="own step size"):
         race_over_lrs(scene.get_surface(), scene.optimizer_specs(), [0.1], (0.0, 0.0), 5)
     assert race_over_lrs(scene.get_surface(), [], [], (0.0, 0.0), 5) == []
+
+
+def test_cache_keys_tell_scenes_apart_by_every_field():
+    a = Scene()
+    assert cached.key_of(a, 14) == cached.key_of(Scene(), 14)
+    for b in (Scene(lr=0.0010000000000000002), Scene(start=(0.0, 0.0)), Scene(seed=1),
+              Scene(overrides=(("adam", "eps", 1e-6),)), Scene(formula="x"),
+              Scene(bounds=(-3.0, 3.0, -3.0, 3.5))):
+        assert cached.key_of(b, 14) != cached.key_of(a, 14)
+    assert cached.key_of(a, 14) != cached.key_of(a, 15)
+
+
+def test_a_run_is_keyed_by_what_it_depends_on():
+    a, b = Scene(momentum=0.9), Scene(momentum=0.5)
+    assert cached.run_key(a, "sgd") == cached.run_key(b, "sgd")
+    assert cached.run_key(a, "momentum") != cached.run_key(b, "momentum")
+    assert cached.run_key(a, "momentum", "momentum") == cached.run_key(b, "momentum", "momentum")
+    assert cached.run_key(a, "sgd") != cached.run_key(replace(a, lr=0.002), "sgd")
+    assert cached.run_key(a, "sgd", "lr") == cached.run_key(replace(a, lr=0.002), "sgd", "lr")
+
+
+def test_a_momentum_move_races_only_the_optimizers_momentum_drives(monkeypatch):
+    scene = Scene(start=(-1.23, 2.34))  # a start no other test races from
+    cached.race_entries(scene)
+    raced = []
+    real = cached.race
+    monkeypatch.setattr(cached, "race", lambda s, specs, *a, **k: (
+        raced.extend(n for n, _ in specs), real(s, specs, *a, **k))[1])
+    moved = replace(scene, momentum=0.5)
+    got = cached.race_entries(moved)
+    assert sorted(raced) == ["momentum", "nesterov"]
+    for a, b in zip(got, direct(moved), strict=True):
+        np.testing.assert_array_equal(a.points, b.points)
+        np.testing.assert_array_equal(a.values, b.values)

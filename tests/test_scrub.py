@@ -103,3 +103,70 @@ def test_float32_overflow_becomes_inf_quietly():
     with np.errstate(over="raise"):
         arr = viz.decode_typed_array(viz.typed_array([1e50, 1.0]))
     assert np.isinf(arr[0]) and arr[1] == 1.0
+
+
+def _series_codes(surface, entry) -> np.ndarray:
+    """One stop's block the plain way: the drawn path (off the box a gap) and the loss
+    curve, each quantized over its own bounds and delta coded, concatenated."""
+    box = scrub.path_box(surface)
+    path = viz.race.drawn_path(entry)
+    inside = ((path >= [box[0], box[2]]) & (path <= [box[1], box[3]])).all(axis=1)
+    xy = np.where(inside[:, None], path, np.nan)
+    curve, log = viz.loss_curve(surface, entry)
+    with np.errstate(divide="ignore"):
+        t = np.log10(curve) if log else curve
+    finite = t[np.isfinite(t)]
+    lo, hi = (finite.min(), finite.max()) if finite.size else (0.0, 1.0)
+    return np.concatenate([scrub.delta(scrub.quantize(xy[:, 0], box[0], box[1])),
+                           scrub.delta(scrub.quantize(xy[:, 1], box[2], box[3])),
+                           scrub.delta(scrub.quantize(t, lo, hi))])
+
+
+def test_a_column_is_encoded_stop_by_stop_in_one_pass():
+    """encode_column over all stops at once gives, per stop, what quantizing and delta
+    coding that stop's series alone gives (diverged and off-the-map runs included)."""
+    scene = Scene(optimizers=("sgd",), steps=120)
+    surface = scene.get_surface()
+    runs = list(cached.column_races(scene, "lr", "sgd", (0.0005, 0.001, 0.002, 0.004, 0.03)))
+    runs.insert(2, None)  # a stop that could not be raced
+    assert any(e.diverged for e in runs if e is not None)
+    code = scrub.encode_column(surface, runs)
+    assert code.lengths[2] is None and code.offsets[2] == code.offsets[3]
+    for i, entry in enumerate(runs):
+        if entry is None:
+            continue
+        want = _series_codes(surface, entry)
+        np.testing.assert_array_equal(code.data[code.offsets[i]:code.offsets[i + 1]], want)
+        assert code.lengths[i] == [len(viz.race.drawn_path(entry)), len(entry.values)]
+        assert code.stats[i] == viz.curve_stats(viz.loss_curve(surface, entry)[0])
+
+
+def test_curve_stats_of_rows_are_those_of_each_curve():
+    curves = np.array([[3.0, 1.0, np.nan, 2.0], [np.nan] * 4, [np.inf, 5.0, -1.0, 0.5]])
+    rows = viz.race.curve_stats_rows(curves)
+    for row, curve in zip(rows, curves, strict=True):
+        got, want = np.array(row), np.array(viz.curve_stats(curve))
+        np.testing.assert_array_equal(got, want)
+    assert rows[0] == (1.0, 3.0, 3.0) and rows[2] == (-1.0, 5.0, np.inf)
+
+
+def test_the_loss_scale_from_stats_is_the_one_from_the_curves():
+    surface = Scene().get_surface()
+    entries = cached.race_entries(Scene(lr=0.0032))  # Nesterov diverges: NaN in its curve
+    curves = [viz.loss_curve(surface, e)[0] for e in entries]
+    finite = np.concatenate([c[np.isfinite(c)] for c in curves])
+    lo, hi = finite.min(), finite.max()
+    scale = viz.race.loss_scale([viz.curve_stats(c) for c in curves], True)
+    assert scale.loss_range == viz.race.loss_range(lo, viz.race.loss_top(curves, hi, True), True)
+    assert scale.cursor == [lo, hi]
+    assert viz.race.loss_scale([viz.curve_stats(np.array([np.nan]))], True).cursor == [0.0, 1.0]
+
+
+def test_legend_names_from_legends_are_those_from_the_runs():
+    for scene in (Scene(lr=0.0032), Scene(optimizers=("adam", "sgd"),
+                                          overrides=(("adam", "lr", 0.05),))):
+        entries = cached.race_entries(scene)
+        assert viz.legend_names([viz.legend_of(e) for e in entries]) == \
+            viz.legend_names(entries) == race_motion(scene.get_surface(), entries).names
+    assert "lr" in viz.legend_names(cached.race_entries(
+        Scene(optimizers=("adam", "sgd"), overrides=(("adam", "lr", 0.05),))))[0]

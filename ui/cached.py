@@ -11,6 +11,7 @@ import json
 import logging
 from collections.abc import Sequence
 from dataclasses import replace
+from typing import NamedTuple
 
 import numpy as np
 import streamlit as st
@@ -26,34 +27,67 @@ GRID_RESOLUTION = 80
 _LOG = logging.getLogger(__name__)
 
 
+def key_of(*parts: object) -> str:
+    """A cache key: the repr of plain values and scenes (frozen dataclasses of plain values,
+    whose repr is their fields). Streamlit hashes a string at once, but a Scene or a tuple
+    field by field, with a signature lookup per positional argument (docs/performance.md):
+    every cached function here takes this one key and keyword-only ``_`` arguments."""
+    return repr(parts)
+
+
 def grid(scene: Scene, resolution: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    return _grid(scene.surface_key(), resolution)
+    surface_key = scene.surface_key()
+    return _grid(key_of(surface_key, resolution), _scene=surface_key, _resolution=resolution)
 
 
 @st.cache_data(max_entries=32, show_spinner=False)
-def _grid(surface_key: Scene, resolution: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _grid(key: str, *, _scene: Scene,
+          _resolution: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     with np.errstate(all="ignore"):  # a typed formula may overflow somewhere on the map
-        return surface_key.get_surface().grid(resolution)
+        return _scene.get_surface().grid(_resolution)
 
 
 def race_entries(scene: Scene) -> tuple[RaceEntry, ...]:
-    return _race_entries(scene.race_key())
+    """The race of ``scene``: each optimizer's run cached under only what it depends on (a
+    momentum move re-races Momentum and Nesterov, not the others). The runs are those of
+    one ``analysis.race`` of all of them: each optimizer sees the same noise sequence."""
+    at = scene.race_key()
+    return tuple(_optimizer_race(key_of(*run_key(at, name), at.noise, at.seed), _scene=at,
+                                 _name=name)
+                 for name in at.optimizers)
 
 
-@st.cache_data(max_entries=64, show_spinner=False)
-def _race_entries(scene: Scene) -> tuple[RaceEntry, ...]:
-    return race(scene.get_surface(), scene.optimizer_specs(), scene.start_point(),
-                scene.steps, schedule=scene.schedule_fn(), noise=scene.noise, seed=scene.seed)
+def run_key(scene: Scene, name: str, axis: str | None = None) -> tuple:
+    """Everything optimizer ``name``'s run in ``scene`` depends on (but noise and seed), in
+    plain values (cheap to hash): surface, start, steps, schedule, hyperparameters (without
+    ``axis``'s)."""
+    schedule = (scene.schedule,) if scene.schedule == "constant" else (
+        scene.schedule, scene.step_size, scene.decay)
+    hparams = tuple(sorted((k, v) for k, v in scene.hparams(name).items() if k != axis))
+    surface = (scene.surface, scene.formula, scene.bounds)
+    return surface, scene.start_point(), scene.steps, schedule, name, hparams
+
+
+# 320: the five runs of 64 scenes.
+@st.cache_data(max_entries=320, show_spinner=False)
+def _optimizer_race(key: str, *, _scene: Scene, _name: str) -> RaceEntry:
+    """``key``: everything the run of optimizer ``_name`` depends on (``run_key``, noise and
+    seed); ``_scene`` is the scene it is raced in."""
+    (entry,) = race(_scene.get_surface(), [(_name, _scene.hparams(_name))], _scene.start_point(),
+                    _scene.steps, schedule=_scene.schedule_fn(), noise=_scene.noise,
+                    seed=_scene.seed)
+    return entry
 
 
 def map_background(scene: Scene) -> tuple[list, list]:
-    return _map_background(scene.surface_key())
+    surface_key = scene.surface_key()
+    return _map_background(key_of(surface_key), _scene=surface_key)
 
 
 @st.cache_data(max_entries=32, show_spinner=False)
-def _map_background(surface_key: Scene) -> tuple[list, list]:
+def _map_background(key: str, *, _scene: Scene) -> tuple[list, list]:
     # The PNG and the isolines depend on the surface only, not on the optimizers' settings.
-    return viz.map_background(surface_key.get_surface(), grid(surface_key, GRID_RESOLUTION))
+    return viz.map_background(_scene.get_surface(), grid(_scene, GRID_RESOLUTION))
 
 
 def attribution_text(scene: Scene) -> str:
@@ -64,12 +98,13 @@ def attribution_text(scene: Scene) -> str:
 def race_figure_json(scene: Scene, font_size: int) -> str:
     """The race figure as the JSON text the race chart component is sent: without frames,
     which the component rebuilds (cached as text: serializing is a tenth of a rerun)."""
-    return _race_figure_json(scene.race_key(), font_size)
+    at = scene.race_key()
+    return _race_figure_json(key_of(at, font_size), _scene=at, _font_size=font_size)
 
 
 @st.cache_data(max_entries=32, show_spinner=False)
-def _race_figure_json(scene: Scene, font_size: int) -> str:
-    return _race_figure(scene, font_size).to_json()
+def _race_figure_json(key: str, *, _scene: Scene, _font_size: int) -> str:
+    return _race_figure(_scene, _font_size).to_json()
 
 
 def _race_figure(scene: Scene, font_size: int,
@@ -126,8 +161,9 @@ def panel_axes_json(scene: Scene) -> str:
         if held and shown is None:
             shown = dict(zip(scene.optimizers, race_entries(scene), strict=True))
         try:
-            text = _axis_json(along(scene, axis), axis, axis_stops(scene, axis),
-                              shown) if held else None
+            through, values = along(scene, axis), axis_stops(scene, axis)
+            text = _axis_json(key_of(through, axis, values), _scene=through, _axis=axis,
+                              _values=values, _shown=shown) if held else None
         except (ValueError, TypeError, ArithmeticError, np.linalg.LinAlgError) as err:
             # An axis only saves the rerun's wait: without it the slider still works.
             _LOG.warning("no %s axis for %s: %r", axis, scene, err)
@@ -138,47 +174,66 @@ def panel_axes_json(scene: Scene) -> str:
 
 # Each axis is 0.05-0.3 MB of text; 96 hold the three axes of 32 sessions' scenes.
 @st.cache_data(max_entries=96, show_spinner=False)
-def _axis_json(scene: Scene, axis: str, values: tuple[float, ...],
+def _axis_json(key: str, *, _scene: Scene, _axis: str, _values: tuple[float, ...],
                _shown: dict[str, RaceEntry]) -> str | None:
-    """``_shown``: the shown scene's races (not part of the key: the optimizers this slider
+    """``key``: the scene without the slider's value (``along``), the slider and its stops.
+    ``_shown``: the shown scene's races (not part of the key: the optimizers this slider
     does not move run the same at every stop, so any stop's scene gives them)."""
+    scene, axis, values = _scene, _axis, _values
     at = [replace(scene, **{axis: v}) for v in values]
     moving = axis_moves(at[0], axis)
     columns = {n: _column(scene, axis, n, values) for n in moving}
-    static = {n: e for n, e in _shown.items() if n not in columns}
-    races = [None if any(columns[n][i] is None for n in moving) else
-             tuple(columns[n][i] if n in columns else static[n] for n in scene.optimizers)
-             for i in range(len(values))]
-    if not any(races):
+    surface = scene.get_surface()
+    names = []
+    for i in range(len(values)):
+        entries = [columns[n].legends[i] if n in columns else _shown[n]
+                   for n in scene.optimizers]
+        names.append(None if any(e is None for e in entries) else viz.legend_names(entries))
+    if not any(names):
         return None
-    payload = viz.scrub.encode_axis(
-        scene.get_surface(), values, races, [scene.optimizers.index(n) for n in moving],
-        [attribution_text(s) for s in at])
+    fixed = {j: viz.curve_stats(viz.loss_curve(surface, _shown[n])[0])
+             for j, n in enumerate(scene.optimizers) if n not in columns}
+    payload = viz.scrub.assemble_axis(
+        surface, values, [scene.optimizers.index(n) for n in moving],
+        [columns[n].code for n in moving], fixed, names, [attribution_text(s) for s in at])
     return json.dumps(payload, separators=(",", ":"))
 
 
-def _column(scene: Scene, axis: str, name: str, values: Sequence[float]) -> list[RaceEntry | None]:
-    """Optimizer ``name``'s race at every stop of ``axis``, cached under only what that run
-    depends on: a momentum move leaves SGD's, RMSprop's and Adam's lr columns as they were,
-    so a settle re-races only the optimizers the moved slider drives."""
-    schedule = (scene.schedule,) if scene.schedule == "constant" else (
-        scene.schedule, scene.step_size, scene.decay)
-    hparams = tuple(sorted((k, v) for k, v in scene.hparams(name).items() if k != axis))
-    surface = (scene.surface, scene.formula, scene.bounds)  # plain values: cheap to hash
-    return _column_races(surface, scene.start_point(), scene.steps, schedule, name, hparams,
-                         axis, tuple(values), _scene=scene)
+class Column(NamedTuple):
+    """One optimizer's runs at every stop of a slider, as the axes use them: encoded
+    (``viz.scrub.encode_column``), and per stop its legend text (``viz.legend_of``; None
+    where a stop cannot be raced)."""
+
+    code: viz.scrub.ColumnCode
+    legends: list[viz.race.Legend | None]
 
 
-# Each column is 51 races of up to 2,000 steps; 128 hold the moving columns of 20 sessions.
-@st.cache_data(max_entries=128, show_spinner=False)
-def _column_races(surface: tuple, start: tuple[float, float], steps: int,
-                  schedule: tuple, name: str, hparams: tuple, axis: str,
-                  values: tuple[float, ...], _scene: Scene) -> list[RaceEntry | None]:
-    """The key is everything ``name``'s runs along ``axis`` depend on; ``_scene`` (not part
-    of the key) is the scene they are raced in. One batched run (the optimizers and the
-    schedules take arrays), else, for the stops a batch refuses (Nesterov at μ = 0), single
-    races; None where a stop cannot be raced at all."""
-    scene = _scene
+def _column(scene: Scene, axis: str, name: str, values: Sequence[float]) -> Column:
+    """Optimizer ``name``'s runs at every stop of ``axis``, cached under only what they
+    depend on: a momentum move leaves SGD's, RMSprop's and Adam's lr columns as they were,
+    so a settle re-races and re-encodes only the optimizers the moved slider drives."""
+    values = tuple(values)
+    return _column_runs(key_of(*run_key(scene, name, axis), axis, values), _scene=scene,
+                        _name=name, _axis=axis, _values=values)
+
+
+# A column is 51 runs of up to 2,000 steps, kept encoded (~0.1 MB for 300 steps); 256 hold
+# the moving columns of 20 sessions' scenes.
+@st.cache_data(max_entries=256, show_spinner=False)
+def _column_runs(key: str, *, _scene: Scene, _name: str, _axis: str,
+                 _values: tuple[float, ...]) -> Column:
+    """``key``: everything ``_name``'s runs along ``_axis`` depend on (``run_key`` without
+    the slider's value, the slider, its stops); ``_scene`` is the scene they are raced in."""
+    runs = column_races(_scene, _axis, _name, _values)
+    return Column(viz.scrub.encode_column(_scene.get_surface(), runs),
+                  [None if e is None else viz.legend_of(e) for e in runs])
+
+
+def column_races(scene: Scene, axis: str, name: str,
+                 values: Sequence[float]) -> list[RaceEntry | None]:
+    """Optimizer ``name``'s race in ``scene`` at every stop ``values`` of ``axis``: one
+    batched run (the optimizers and the schedules take arrays), else, for the stops a batch
+    refuses (Nesterov at μ = 0), single races; None where a stop cannot be raced at all."""
 
     def batch(vs: Sequence[float]) -> list[RaceEntry]:
         values = np.asarray(vs, dtype=np.float64)
@@ -216,10 +271,11 @@ def _column_races(surface: tuple, start: tuple[float, float], steps: int,
 
 
 def surface3d_figure(scene: Scene) -> viz.SpecFigure:
-    return _surface3d_figure(scene.race_key())
+    at = scene.race_key()
+    return _surface3d_figure(key_of(at), _scene=at)
 
 
 @st.cache_data(max_entries=16, show_spinner=False)
-def _surface3d_figure(scene: Scene) -> viz.SpecFigure:
-    return viz.surface3d_figure(scene.get_surface(), grid(scene, 70),
-                                race_entries(scene))
+def _surface3d_figure(key: str, *, _scene: Scene) -> viz.SpecFigure:
+    return viz.surface3d_figure(_scene.get_surface(), grid(_scene, 70),
+                                race_entries(_scene))

@@ -304,10 +304,16 @@ def _animation_controls(steps_shown: Array, font_size: int, frame_ms: int) -> tu
 def loss_curve(surface: Surface, entry: RaceEntry) -> tuple[Array, bool]:
     """What the loss panel plots for ``entry``: the gap ``f - min f`` (floored for a log axis)
     where the minimum is known, else ``f`` itself; and whether the axis is logarithmic."""
+    return loss_values(surface, entry.values)
+
+
+def loss_values(surface: Surface, values: npt.ArrayLike) -> tuple[Array, bool]:
+    """:func:`loss_curve` of surface values of any shape (elementwise: a block of curves
+    gives each curve's own)."""
     f_star = optimum_value(surface)
     if not np.isfinite(f_star):
-        return entry.values, False
-    gap = entry.values - f_star
+        return values, False
+    gap = np.asarray(values) - f_star
     # The gap can reach exactly 0 (or -1e-17 by rounding): floor it for the log axis.
     return np.where(np.isnan(gap), np.nan, np.maximum(gap, 1e-16)), True
 
@@ -341,7 +347,11 @@ HEADROOM_DECADES = 3
 
 
 def loss_top(curves: Sequence[Array], hi: float, log: bool) -> float:
-    starts = [c[0] for c in curves if len(c) and np.isfinite(c[0])]
+    return _top([c[0] for c in curves if len(c)], hi, log)
+
+
+def _top(starts: Sequence[float], hi: float, log: bool) -> float:
+    starts = [s for s in starts if np.isfinite(s)]
     if not log or not starts:
         return hi
     return min(hi, max(starts) * 10.0**HEADROOM_DECADES)
@@ -370,21 +380,83 @@ class RaceMotion(NamedTuple):
 
 def race_motion(surface: Surface, entries: Sequence[RaceEntry]) -> RaceMotion:
     """The moving parts of the race figure of ``entries`` on ``surface``."""
-    # The legend names each optimizer's lr only when they differ: a shared lr is in the
-    # attribution line, and an lr slider move then changes no legend text (no legend redraw).
-    show_lr = len({e.hparams.get("lr") for e in entries}) > 1
     curves, log = [], True
     for e in entries:
         y, log = loss_curve(surface, e)
         curves.append(y)
-    finite = np.concatenate([c[np.isfinite(c)] for c in curves]) if curves else np.zeros(0)
-    lo, hi = (float(finite.min()), float(finite.max())) if finite.size else (0.0, 1.0)
-    top = loss_top(curves, hi, log)
-    return RaceMotion(
-        names=[entry_name(e, show_lr) for e in entries],
-        paths=[drawn_path(e) for e in entries], curves=curves, log=log,
-        loss_range=loss_range(lo, top, log), dtick=_decade_step(lo, top) if log else None,
-        cursor=[lo, hi])
+    scale = loss_scale([curve_stats(c) for c in curves], log)
+    return RaceMotion(names=legend_names(entries), paths=[drawn_path(e) for e in entries],
+                      curves=curves, log=log, loss_range=scale.loss_range, dtick=scale.dtick,
+                      cursor=scale.cursor)
+
+
+class Legend(NamedTuple):
+    """An entry's legend text without and with its lr, and its lr (None: it has none)."""
+
+    lr: float | None
+    plain: str
+    with_lr: str
+
+
+def legend_of(entry: RaceEntry) -> Legend:
+    return Legend(entry.hparams.get("lr"), entry_name(entry, False), entry_name(entry, True))
+
+
+def legend_names(entries: Sequence[RaceEntry | Legend]) -> list[str]:
+    """Every entry's legend text (:func:`entry_name`), from the entries or their
+    :func:`legend_of`."""
+    legends = [e if isinstance(e, Legend) else legend_of(e) for e in entries]
+    # The legend names each optimizer's lr only when they differ: a shared lr is in the
+    # attribution line, and an lr slider move then changes no legend text (no legend redraw).
+    show_lr = len({g.lr for g in legends}) > 1
+    return [g.with_lr if show_lr else g.plain for g in legends]
+
+
+class CurveStats(NamedTuple):
+    """What the loss axis needs of one loss curve: its finite minimum and maximum (NaN if it
+    has no finite value) and its first value (NaN for an empty curve)."""
+
+    lo: float
+    hi: float
+    first: float
+
+
+def curve_stats(curve: npt.ArrayLike) -> CurveStats:
+    c = np.asarray(curve, dtype=np.float64)
+    finite = c[np.isfinite(c)]
+    if not finite.size:
+        return CurveStats(np.nan, np.nan, float(c[0]) if c.size else np.nan)
+    return CurveStats(float(finite.min()), float(finite.max()), float(c[0]))
+
+
+def curve_stats_rows(curves: npt.ArrayLike) -> list[CurveStats]:
+    """:func:`curve_stats` of every row of ``curves`` (n, length), in one pass."""
+    c = np.asarray(curves, dtype=np.float64)
+    finite = np.isfinite(c)
+    any_finite = finite.any(axis=1)
+    lo = np.where(any_finite, np.where(finite, c, np.inf).min(axis=1), np.nan)
+    hi = np.where(any_finite, np.where(finite, c, -np.inf).max(axis=1), np.nan)
+    first = c[:, 0] if c.shape[1] else np.full(len(c), np.nan)
+    return [CurveStats(*row) for row in zip(lo.tolist(), hi.tolist(), first.tolist(),
+                                            strict=True)]
+
+
+class LossScale(NamedTuple):
+    """The loss axis of a race (see :class:`RaceMotion`)."""
+
+    loss_range: list[float]
+    dtick: int | None
+    cursor: list[float]
+
+
+def loss_scale(stats: Sequence[CurveStats], log: bool) -> LossScale:
+    """The loss axis's range and tick spacing and the cursor's extent for curves with these
+    :func:`curve_stats`."""
+    los = [s.lo for s in stats if s.lo == s.lo]  # NaN: no finite value
+    lo, hi = (min(los), max(s.hi for s in stats if s.hi == s.hi)) if los else (0.0, 1.0)
+    top = _top([s.first for s in stats], hi, log)
+    return LossScale(loss_range(lo, top, log), _decade_step(lo, top) if log else None,
+                     [lo, hi])
 
 
 def attribution_annotation(text: str, font_size: int = 14) -> Spec:

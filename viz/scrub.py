@@ -23,14 +23,23 @@ from __future__ import annotations
 
 import base64
 import zlib
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Mapping, Sequence
+from typing import Any, NamedTuple
 
 import numpy as np
 import numpy.typing as npt
 
+from analysis.race import RaceEntry, optimum_value
 from surfaces import Surface
-from viz.race import RaceMotion, race_motion
+from viz.race import (
+    CurveStats,
+    curve_stats,
+    curve_stats_rows,
+    legend_names,
+    loss_curve,
+    loss_scale,
+    loss_values,
+)
 from viz.spec import Spec
 
 GAP = 65535  # quantized NaN / outside the box
@@ -77,12 +86,72 @@ def path_box(surface: Surface) -> list[float]:
     return [x0 - w, x1 + w, y0 - h, y1 + h]
 
 
-def _loss_box(curve: npt.NDArray[np.float64], log: bool) -> tuple[list[float], np.ndarray]:
-    with np.errstate(divide="ignore", invalid="ignore"):
-        t = np.log10(curve) if log else np.asarray(curve, dtype=np.float64)
-    finite = t[np.isfinite(t)]
-    box = [float(finite.min()), float(finite.max())] if finite.size else [0.0, 1.0]
-    return box, t
+class ColumnCode(NamedTuple):
+    """One entry's runs at every stop of a slider, encoded as :func:`encode_axis` sends them:
+    computed once per run of the column (one NumPy pass over all its stops), and reused by
+    every axis that holds the same column (a momentum move leaves SGD's lr column as it was).
+    """
+
+    data: npt.NDArray[np.uint16]  # per held stop its x, y and loss series, delta coded
+    offsets: npt.NDArray[np.int64]  # stop i is data[offsets[i]:offsets[i + 1]] (empty: not held)
+    lengths: list[list[int] | None]  # per stop [path length, loss length]; None: not held
+    loss: list[list[float] | None]  # per stop the [lo, hi] its loss series is quantized over
+    stats: list[CurveStats | None]  # per stop what the loss axis needs of its curve
+
+
+def encode_column(surface: Surface, entries: Sequence[RaceEntry | None]) -> ColumnCode:
+    """``entries[i]``: the entry's run at stop ``i`` (None: not held). The series are those of
+    ``race_motion`` (the drawn path, off the box a gap; the loss curve, log10 on a log axis),
+    quantized over the path box and each curve's own range, and delta coded."""
+    held = [i for i, e in enumerate(entries) if e is not None]
+    n = len(entries)
+    if not held:
+        return ColumnCode(np.zeros(0, np.uint16), np.zeros(n + 1, np.int64), [None] * n,
+                          [None] * n, [None] * n)
+    runs = [entries[i] for i in held]
+    width = max(len(e.points) for e in runs)
+    points = np.full((len(runs), width, 2), np.nan)
+    values = np.full((len(runs), width), np.nan)
+    for row, e in enumerate(runs):  # a column's runs share their length: no padding then
+        points[row, :len(e.points)], values[row, :len(e.values)] = e.points, e.values
+    # drawn_path: up to the step it diverged at, and never past a non-finite point
+    finite = np.isfinite(points).all(axis=-1)
+    first_bad = np.where(finite.all(axis=1), width, finite.argmin(axis=1))
+    ends = np.array([e.diverged_at if e.diverged else len(e.points) for e in runs])
+    n_path = np.minimum(ends, first_bad)
+    n_loss = np.array([len(e.values) for e in runs])
+    box = path_box(surface)
+    with np.errstate(invalid="ignore", divide="ignore"):  # a point off the box is a gap
+        inside = ((points >= [box[0], box[2]]) & (points <= [box[1], box[3]])).all(axis=-1)
+        xy = np.where(inside[..., None], points, np.nan)
+        curves, log = loss_values(surface, values)
+        t = np.log10(curves) if log else np.asarray(curves, dtype=np.float64)
+    ok = np.isfinite(t)
+    some = ok.any(axis=1)
+    lo = np.where(some, np.where(ok, t, np.inf).min(axis=1), 0.0)
+    hi = np.where(some, np.where(ok, t, -np.inf).max(axis=1), 1.0)
+    codes = [_delta_rows(quantize(xy[..., 0], box[0], box[1])),
+             _delta_rows(quantize(xy[..., 1], box[2], box[3])),
+             _delta_rows(quantize(t, lo[:, None], hi[:, None]))]
+    steps = np.arange(width)
+    keep = np.concatenate([steps < n_path[:, None], steps < n_path[:, None],
+                           steps < n_loss[:, None]], axis=1)
+    sizes = np.zeros(n, np.int64)
+    sizes[held] = 2 * n_path + n_loss
+    lengths: list[list[int] | None] = [None] * n
+    boxes: list[list[float] | None] = [None] * n
+    stats: list[CurveStats | None] = [None] * n
+    for row, (i, s) in enumerate(zip(held, curve_stats_rows(curves), strict=True)):
+        lengths[i] = [int(n_path[row]), int(n_loss[row])]
+        boxes[i] = [float(lo[row]), float(hi[row])]
+        stats[i] = s
+    return ColumnCode(np.concatenate(codes, axis=1)[keep], np.concatenate([[0], np.cumsum(sizes)]),
+                      lengths, boxes, stats)
+
+
+def _delta_rows(q: npt.NDArray[np.uint16]) -> npt.NDArray[np.uint16]:
+    """:func:`delta` of every row."""
+    return (np.diff(q.astype(np.int64), axis=1, prepend=0) % 65536).astype(np.uint16)
 
 
 def encode_axis(surface: Surface, values: Sequence[float], races: Sequence[Any],
@@ -90,50 +159,40 @@ def encode_axis(surface: Surface, values: Sequence[float], races: Sequence[Any],
     """The axis of a slider: ``races[i]`` is the race (every entry of the scene, in its
     order) at stop ``values[i]``, or None where the panel cannot hold it; ``moving`` the
     entries the slider changes (the others are as in the figure the panel has)."""
-    box = path_box(surface)
-    low, high = np.array([box[0], box[2]]), np.array([box[1], box[3]])
-    # Every series (x, y, loss of each moving entry at each stop) with its [lo, hi], then
-    # quantized and delta coded in one pass (thousands of small NumPy calls cost more).
-    series: list[np.ndarray] = []
-    bounds: list[tuple[float, float]] = []
+    columns = [encode_column(surface, [r[j] if r is not None else None for r in races])
+               for j in moving]
+    first = next((r for r in races if r is not None), ())
+    fixed = {j: curve_stats(loss_curve(surface, e)[0]) for j, e in enumerate(first)
+             if j not in moving}
+    names = [legend_names(r) if r is not None else None for r in races]
+    return assemble_axis(surface, values, moving, columns, fixed, names, attributions)
+
+
+def assemble_axis(surface: Surface, values: Sequence[float], moving: Sequence[int],
+                  columns: Sequence[ColumnCode], fixed: Mapping[int, CurveStats],
+                  names: Sequence[list[str] | None], attributions: Sequence[str]) -> Spec:
+    """:func:`encode_axis` from the entries' encoded columns: ``columns[k]`` is entry
+    ``moving[k]``'s, ``fixed`` the loss curves' stats of the entries the slider does not move
+    (the same at every stop), ``names[i]`` the legend at stop ``i`` (None: not held)."""
+    log = bool(np.isfinite(optimum_value(surface)))
     stops: list[Spec | None] = []
-    for entries, text in zip(races, attributions, strict=True):
-        if entries is None:
+    pieces = []
+    for i, (legend, text) in enumerate(zip(names, attributions, strict=True)):
+        if legend is None or any(c.lengths[i] is None for c in columns):
             stops.append(None)
             continue
-        m: RaceMotion = race_motion(surface, entries)
-        lengths, losses = [], []
-        for j in moving:
-            path = m.paths[j]
-            with np.errstate(invalid="ignore"):  # a point off the box is a gap in both
-                inside = np.all((path >= low) & (path <= high), axis=1)
-            xy = np.where(inside[:, None], path, np.nan)
-            loss_box, t = _loss_box(m.curves[j], m.log)
-            series += [xy[:, 0], xy[:, 1], t]
-            bounds += [(box[0], box[1]), (box[2], box[3]), tuple(loss_box)]
-            lengths.append([len(path), len(t)])
-            losses.append(loss_box)
-        stops.append({"names": m.names, "range": m.loss_range, "dtick": m.dtick,
-                      "cursor": m.cursor, "log": m.log, "lengths": lengths, "loss": losses,
-                      "attribution": text})
-    raw = _pack(series, bounds)
+        by_entry = {**fixed, **{j: c.stats[i] for j, c in zip(moving, columns, strict=True)}}
+        scale = loss_scale([by_entry[j] for j in range(len(legend))], log)
+        stops.append({"names": legend, "range": scale.loss_range, "dtick": scale.dtick,
+                      "cursor": scale.cursor, "log": log,
+                      "lengths": [c.lengths[i] for c in columns],
+                      "loss": [c.loss[i] for c in columns], "attribution": text})
+        pieces += [c.data[c.offsets[i]:c.offsets[i + 1]] for c in columns]
+    raw = np.concatenate(pieces) if pieces else np.zeros(0, np.uint16)
     packed = zlib.compress(raw.astype("<u2").tobytes(), 6)
-    return {"values": [float(v) for v in values], "moving": list(moving), "box": box,
-            "stops": stops, "data": base64.b64encode(packed).decode("ascii")}
-
-
-def _pack(series: Sequence[np.ndarray], bounds: Sequence[tuple[float, float]]) -> np.ndarray:
-    """``series`` quantized over their ``bounds`` and delta coded each (viz.scrub.quantize,
-    delta), concatenated."""
-    if not series:
-        return np.zeros(0, np.uint16)
-    sizes = [len(v) for v in series]
-    lo, hi = (np.repeat([b[i] for b in bounds], sizes) for i in (0, 1))
-    q = quantize(np.concatenate(series), lo, hi).astype(np.int64)
-    d = np.diff(q, prepend=0)
-    starts = np.cumsum([0, *sizes[:-1]])
-    d[starts] = q[starts]  # each series starts from its own first value
-    return (d % 65536).astype(np.uint16)
+    return {"values": [float(v) for v in values], "moving": list(moving),
+            "box": path_box(surface), "stops": stops,
+            "data": base64.b64encode(packed).decode("ascii")}
 
 
 def decode_axis(axis: Spec) -> list[Spec | None]:
