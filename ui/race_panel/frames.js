@@ -29,3 +29,11 @@ export function frameAt(motion, paths, curves, k) {
 export function lastStep(motion) {
   return motion.frames[motion.frames.length - 1];
 }
+
+// What drawing a stop changes besides the lines: the traces' names and the loss axis range,
+// each null where it stays as it is (so that no Plotly call is made for it).
+export function stopChanges(namesNow, names, rangeNow, range) {
+  const same = (a, b) => JSON.stringify(a) === JSON.stringify(b);
+  return {names: same(namesNow, names) ? null : names.slice(),
+          range: same(rangeNow, range) ? null : range.slice()};
+}

@@ -1,7 +1,7 @@
 import {test} from "node:test";
 import assert from "node:assert/strict";
 
-import {frameAt, lastStep} from "./frames.js";
+import {frameAt, lastStep, stopChanges} from "./frames.js";
 
 const motion = {frames: [0, 2, 4], trail: 3, paths: [2, 3], losses: [4, 5],
                 animated: [6, 7, 8]};
@@ -35,4 +35,13 @@ test("at the last step the paths are whole", () => {
   const {data} = frameAt(motion, paths, curves, k);
   assert.equal(data[0].x.length, 5);
   assert.equal(data[2].y.length, 5);
+});
+
+test("stopChanges names only what a stop changes", () => {
+  const names = ["SGD", "Adam"], range = [-2.15, 3.15];
+  assert.deepEqual(stopChanges(names, ["SGD", "Adam"], range, [-2.15, 3.15]),
+                   {names: null, range: null});
+  const moved = stopChanges(names, ["SGD (diverged at step 9)", "Adam"], range, [-1.15, 5.15]);
+  assert.deepEqual(moved, {names: ["SGD (diverged at step 9)", "Adam"], range: [-1.15, 5.15]});
+  assert.deepEqual(stopChanges(names, names, undefined, range), {names: null, range});
 });

@@ -14,7 +14,7 @@
 
 import {clippedPath, linePixels} from "./clip.js";
 import {decodeAxis, decodeTyped} from "./payload.js";
-import {frameAt, lastStep} from "./frames.js";
+import {frameAt, lastStep, stopChanges} from "./frames.js";
 import {keyStep, label, nearestStop} from "./stops.js";
 import {AXES, buildPanel, el, richText} from "./dom.js";
 import {withDownload} from "./download.js";
@@ -313,21 +313,20 @@ class Panel {
     const names = m.paths.map((_, e) => stop.names[e]);
     frame.data[frame.data.length - 1] = {x: frame.data[frame.data.length - 1].x,
                                          y: stop.cursor.slice()};
-    // A new loss axis range goes with the lines, in the same draw (never new lines on the
-    // old axis for a frame).
+    const traces = [...m.paths, ...m.losses];
     const yaxis = this.gd.layout.yaxis2 || {};
-    if (JSON.stringify(yaxis.range) !== JSON.stringify(stop.range)) {
-      frame.layout = {"yaxis2.range": stop.range.slice()};
-    }
+    const {names: newNames, range} = stopChanges(
+      traces.map((i) => this.gd.data[i].name), [...names, ...names], yaxis.range, stop.range);
+    // A new loss axis range goes with the new names, in one Plotly.update after the lines:
+    // each Plotly call runs its whole pipeline again, and an axis range in the animation
+    // frame costs one more (its relayout when the transition ends).
     await Plotly.animate(this.gd, frame, {mode: "immediate", transition: {duration: 0},
                                           frame: {duration: 0, redraw: false}});
-    // The loss axis keeps its tick spacing until the rerun (a relayout would redraw the
-    // whole figure, 60-100 ms, on every stop): its labels stay true, only denser or sparser.
-    const traces = [...m.paths, ...m.losses];
-    const now = traces.map((i) => this.gd.data[i].name);
-    const want = [...names, ...names];
-    if (JSON.stringify(now) !== JSON.stringify(want)) {
-      await Plotly.restyle(this.gd, {name: want}, traces);
+    // The loss axis keeps its tick spacing until the rerun (a dtick relayout would redraw
+    // the whole figure on every stop): its labels stay true, only denser or sparser.
+    if (newNames || range) {
+      await Plotly.update(this.gd, newNames ? {name: newNames} : {},
+                          range ? {"yaxis2.range": range} : {}, traces);
     }
     this.shownStop[axis] = index;
     this.showAttribution(Object.assign({}, this.attributionNow || {}, {text: stop.attribution}));
