@@ -217,8 +217,8 @@ def _column(scene: Scene, axis: str, name: str, values: Sequence[float]) -> Colu
                         _name=name, _axis=axis, _values=values)
 
 
-# A column is 51 runs of up to 2,000 steps, kept encoded (~0.1 MB for 300 steps); 256 hold
-# the moving columns of 20 sessions' scenes.
+# A column is kept encoded (an eighth of its runs' arrays, docs/performance.md); 256 hold the
+# moving columns of 20 sessions' scenes.
 @st.cache_data(max_entries=256, show_spinner=False)
 def _column_runs(key: str, *, _scene: Scene, _name: str, _axis: str,
                  _values: tuple[float, ...]) -> Column:
