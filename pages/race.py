@@ -23,6 +23,7 @@ from scene.scene import (
 from ui import cached
 from ui.explore import basins_view, sweep_view
 from ui.exports import export_panel
+from ui.internals import internals_view
 from ui.lessons import gradcheck_view, stepthrough_view
 from ui.presentation import page_css, presentation_css
 from ui.race_panel import race_panel
@@ -252,6 +253,7 @@ def race_page() -> None:
             alerts.warning(note)
     _race_view(scene, presenting, notes, caption)
     if not presenting:
+        internals_view(scene, entries)
         results_table(scene, entries)
         theory_note(scene, entries)
         export_panel(scene, entries)

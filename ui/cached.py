@@ -18,6 +18,8 @@ import streamlit as st
 import optimizers
 import viz
 from analysis import race
+from analysis.internals import Internals
+from analysis.internals import internals as analysis_internals
 from analysis.race import RaceEntry, race_batched
 from scene import stops
 from scene.scene import KEEPS_OWN_LR, MOMENTUM_DRIVEN, Scene
@@ -223,3 +225,15 @@ def surface3d_figure(scene: Scene) -> viz.SpecFigure:
 def _surface3d_figure(scene: Scene) -> viz.SpecFigure:
     return viz.surface3d_figure(scene.get_surface(), grid(scene, 70),
                                 race_entries(scene))
+
+
+def internals(scene: Scene) -> Internals:
+    """Prodigy's d and Schedule-Free's sequences along the race (``analysis.internals``)."""
+    return _internals(scene.race_key())
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def _internals(scene: Scene) -> Internals:
+    return analysis_internals(scene.get_surface(), scene.optimizer_specs(), scene.start_point(),
+                              scene.steps, schedule=scene.schedule_fn(), noise=scene.noise,
+                              seed=scene.seed)
