@@ -195,8 +195,8 @@ def test_lr_caption_numbers_are_the_curves(case):
     lrs = entries["sgd"].lrs if not entries["sgd"].diverged else entries["adamw_schedule_free"].lrs
     ignored = [n for n in entries if n in IGNORES_SCHEDULE]
     text = figures.lr_caption(kind, params, lrs, ignored)
-    assert text.startswith({"step": "step", "exponential": "exponential", "inverse_time": "1/t",
-                            "cosine": "cosine"}[kind])
+    assert text.startswith({"step": "Step decay", "exponential": "Exponential decay",
+                            "inverse_time": "1/t decay", "cosine": "Cosine decay"}[kind])
     fall = re.search(r"lr falls 10x by step (\d+)", text)
     if fall:
         k = int(fall.group(1))
@@ -265,7 +265,7 @@ def test_settled_step_and_falls_by():
 
 def test_lr_caption_when_the_lr_does_not_move():
     text = figures.lr_caption("step", {"step_size": 100, "gamma": 0.5}, np.full(50, 0.1))
-    assert text == "step: lr·γ^⌊t/100⌋, γ = 0.5: lr stays at 1x of its start."
+    assert text == "Step decay, lr·γ^⌊t/100⌋ with γ = 0.5: lr stays at 1x of its start."
 
 
 # --- the page ----------------------------------------------------------------------------
@@ -290,7 +290,8 @@ def test_page_shows_the_figures_twice(link):
         at = _open(link)
         assert not at.exception, f"{link} ({visit}): {at.exception[0].value}"
         captions = [c.value for c in at.caption]
-        assert any(c.startswith("exponential: lr·γᵗ" if "exponential" in link else "cosine: ")
+        assert any(c.startswith("Exponential decay, lr·γᵗ" if "exponential" in link else
+                                "Cosine decay, ")
                    for c in captions), captions
         assert any(c.startswith("Prodigy's d grew from 1e-06 to ") for c in captions)
         assert any(": x, the average, ends at f = " in c for c in captions)

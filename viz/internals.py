@@ -21,7 +21,7 @@ from viz.spec import Spec, SpecFigure, typed_array
 
 Array = npt.NDArray[np.float64]
 
-HEIGHT = 260
+HEIGHT = 280
 FONT_SIZE = 13
 LOG_SPAN = 10.0  # a y axis goes logarithmic when its values span more than this factor
 # The map zooms onto the three sequences, but no closer than this fraction of the surface's
@@ -31,19 +31,23 @@ MIN_WINDOW = 0.25
 # bold, the other two faint, the base iterate dashed.
 SEQUENCE_STYLE = {
     "x": ("x: the average (evaluate this)", 3.5, 1.0, "solid"),
-    "y": ("y: gradients taken here (the race)", 1.6, 0.5, "solid"),
-    "z": ("z: the base iterate", 1.6, 0.5, "dash"),
+    "y": ("y: gradients taken here (the race)", 2.0, 0.7, "solid"),
+    "z": ("z: the base iterate", 2.2, 0.7, "dash"),
 }
 
 
-def _layout(title: str, font_size: int, height: int) -> Spec:
+def _layout(title: str, font_size: int, height: int, legend: bool = False) -> Spec:
+    """A small figure's layout; with ``legend``, one under the axes (where it hides no line:
+    inside, a legend covers half of a plot this small)."""
     layout = theme.layout_base(font_size)
     layout.update(
-        height=height, margin={"l": 52, "r": 8, "t": 30, "b": 38}, hovermode="closest",
-        title={"text": title, "x": 0.01, "xanchor": "left", "y": 0.98, "yanchor": "top",
+        height=height, margin={"l": 52, "r": 8, "t": 28, "b": 82 if legend else 40},
+        hovermode="closest", showlegend=legend,
+        title={"text": title, "x": 0.01, "xanchor": "left", "y": 0.985, "yanchor": "top",
                "font": {"size": font_size + 1}},
-        legend={**layout["legend"], "font": {"size": font_size - 2}, "x": 0.99, "y": 0.99,
-                "xanchor": "right", "yanchor": "top"},
+        legend={**layout["legend"], "font": {"size": font_size - 2}, "orientation": "h",
+                "x": 0.0, "y": -0.1, "xanchor": "left", "yanchor": "top",
+                "borderwidth": 0, "bgcolor": "rgba(0,0,0,0)", "tracegroupgap": 0},
     )
     return layout
 
@@ -65,22 +69,25 @@ def _dtick(values: Array, max_labels: int = 4) -> int:
 
 
 def curve_name(curve: LrCurve) -> str:
-    """Legend text of an lr curve: its optimizers' labels (all of those that share it)."""
-    return ", ".join(theme.label(n) for n in curve.names)
+    """Legend text of an lr curve: its optimizers' labels (all of those that share it), two
+    to a line (a small figure's legend is narrow)."""
+    labels = [theme.label(n) for n in curve.names]
+    lines = [", ".join(labels[i:i + 2]) for i in range(0, len(labels), 2)]
+    return ",<br>".join(lines)
 
 
 def lr_figure(curves: Sequence[LrCurve], prodigy: ProdigyTrace | None = None, *,
               font_size: int = FONT_SIZE, height: int = HEIGHT) -> SpecFigure:
     """The lr of every step, one line per distinct lr curve (``x``: step ``1..n``), and
-    Prodigy's effective step size ``d · lr`` (dotted) when ``prodigy`` is given."""
+    Prodigy's effective step size ``d · lr`` (bold) when ``prodigy`` is given."""
     data: list[Spec] = []
     for c in curves:
         first = c.names[0]
         data.append({
             "type": "scatter", "mode": "lines", "name": curve_name(c),
             "x": typed_array(np.arange(1, len(c.lrs) + 1), "i4"), "y": typed_array(c.lrs),
-            "line": {"color": theme.color(first), "width": 2.5, "dash": theme.dash(first)},
-            "hovertemplate": "step %{x}: lr %{y:.3g}<extra>" + curve_name(c) + "</extra>",
+            "line": {"color": theme.color(first), "width": 2, "dash": theme.dash(first)},
+            "hovertemplate": "step %{x}: lr %{y:.3g}<extra></extra>",
         })
     ys = [c.lrs for c in curves]
     if prodigy is not None:
@@ -89,13 +96,11 @@ def lr_figure(curves: Sequence[LrCurve], prodigy: ProdigyTrace | None = None, *,
         data.append({
             "type": "scatter", "mode": "lines", "name": "Prodigy d·lr",
             "x": typed_array(np.arange(1, len(step) + 1), "i4"), "y": typed_array(step),
-            "line": {"color": theme.color("prodigy"), "width": 2.5, "dash": "dot"},
+            "line": {"color": theme.color("prodigy"), "width": 3.5},
             "hovertemplate": "step %{x}: d·lr %{y:.3g}<extra>Prodigy</extra>",
         })
-    layout = _layout("Learning rate per step", font_size, height)
-    layout["xaxis"].update(title={"text": "step"})
+    layout = _layout("Learning rate per step", font_size, height, legend=True)
     layout["yaxis"] = _y_axis(ys, "lr", font_size)
-    layout["legend"].update(x=0.01, y=0.01, xanchor="left", yanchor="bottom")
     return SpecFigure({"data": data, "layout": layout})
 
 
@@ -119,8 +124,8 @@ def prodigy_figure(trace: ProdigyTrace, *, font_size: int = FONT_SIZE,
                        "line": {"color": "#fff", "width": 1.5}},
             "hovertemplate": "d reached 90% of its last value at step %{x}<extra></extra>",
         })
-    layout = _layout("Prodigy's d (its lr scale)", font_size, height)
-    layout["xaxis"].update(title={"text": "step"}, range=[0, max(len(d) - 1, 1)])
+    layout = _layout("Prodigy's d per step (its lr scale)", font_size, height)
+    layout["xaxis"].update(range=[0, max(len(d) - 1, 1)])
     layout["yaxis"] = _y_axis([d], "d", font_size)
     return SpecFigure({"data": data, "layout": layout})
 
@@ -171,21 +176,20 @@ def sequences_figure(surface: Surface, seq: ThreeSequences,
             "marker": {"symbol": theme.symbol(seq.name), "size": 12, "color": color,
                        "line": {"color": "#fff", "width": 1.5}},
         })
-    layout = _layout(f"{theme.label(seq.name)}: x, y, z", font_size, height)
+    layout = _layout(f"{theme.label(seq.name)}: x, y, z", font_size, height, legend=True)
     layout["images"] = images
     (x0, x1), (y0, y1) = _window(list(paths.values()), surface.bounds)
     layout["xaxis"].update(range=[x0, x1], constrain="domain")
     layout["yaxis"].update(range=[y0, y1], scaleanchor="x", scaleratio=1, constrain="domain")
-    layout["margin"].update(l=36, b=24)
-    layout["legend"].update(bgcolor="rgba(255,255,255,0.75)")
+    layout["margin"].update(l=40)
     return SpecFigure({"data": data, "layout": layout})
 
 
 _SCHEDULE_WORDS = {
-    "step": lambda p: f"step: lr·γ^⌊t/{p['step_size']}⌋, γ = {p['gamma']:g}",
-    "exponential": lambda p: f"exponential: lr·γᵗ, γ = {p['gamma']:g}",
-    "inverse_time": lambda p: f"1/t: lr/(1 + k·t), k = {p['decay']:g}",
-    "cosine": lambda p: f"cosine: lr down to {p['eta_min']:g}·lr over {p['T_max']} steps",
+    "step": lambda p: f"Step decay, lr·γ^⌊t/{p['step_size']}⌋ with γ = {p['gamma']:g}",
+    "exponential": lambda p: f"Exponential decay, lr·γᵗ with γ = {p['gamma']:g}",
+    "inverse_time": lambda p: f"1/t decay, lr/(1 + k·t) with k = {p['decay']:g}",
+    "cosine": lambda p: f"Cosine decay, lr down to {p['eta_min']:g}·lr over {p['T_max']} steps",
 }
 
 
@@ -221,7 +225,7 @@ def prodigy_caption(trace: ProdigyTrace) -> str:
             text += f", {d[-1]:.2g} at step {len(d) - 1}"
     if trace.diverged_at >= 0:
         text += f" (it diverged at step {trace.diverged_at})"
-    return text + ": d sets its step size d·lr, found by itself."
+    return text + ": the lr it found by itself (each step is d·lr)."
 
 
 def sequences_caption(seq: ThreeSequences) -> str:
