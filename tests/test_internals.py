@@ -268,11 +268,33 @@ def test_lr_caption_when_the_lr_does_not_move():
     assert text == "Step decay, lr·γ^⌊t/100⌋ with γ = 0.5: lr stays at 1x of its start."
 
 
+def test_prodigy_caption_when_d_never_grows():
+    # from the minimum: no gradient, so nothing for d to measure
+    scene = replace(BASE, start=(0.0, 0.0))
+    trace = _inside(scene).prodigy
+    assert trace.settled_at == 0 and np.all(trace.d == 1e-6)
+    assert figures.prodigy_caption(trace) == \
+        "Prodigy's d stayed at its start, 1e-06: each step is d·lr."
+
+
+def test_schedule_free_adamw_at_beta1_zero_races_and_says_x_is_not_finite():
+    """x = (y - (1 - beta) z) / beta is undefined at beta = 0: the race goes on (it never
+    reads x) and the caption says so instead of a number."""
+    scene = replace(BASE, overrides=(("adamw_schedule_free", "betas", (0.0, 0.999)),))
+    entries = {e.name: e for e in _race(scene)}
+    seq = _inside(scene).schedule_free[1]
+    np.testing.assert_array_equal(seq.y, entries["adamw_schedule_free"].points)
+    assert not np.isfinite(seq.x[-1]).all()
+    assert "x, the average, is not finite here" in figures.sequences_caption(seq)
+    figures.sequences_figure(scene.get_surface(), seq, ([], [])).validated()
+
+
 # --- the page ----------------------------------------------------------------------------
 
 LINKS = [
     "s=ravine&opt=prodigy,sgd_schedule_free&sch=exponential",
     "s=ravine&opt=sgd,prodigy,adamw_schedule_free,rprop&lr=10&noise=1&sch=cosine",
+    "s=ravine&opt=prodigy,adamw_schedule_free&sch=step&hp=adamw_schedule_free.betas=0:0.999",
 ]
 
 
@@ -290,11 +312,11 @@ def test_page_shows_the_figures_twice(link):
         at = _open(link)
         assert not at.exception, f"{link} ({visit}): {at.exception[0].value}"
         captions = [c.value for c in at.caption]
-        assert any(c.startswith("Exponential decay, lr·γᵗ" if "exponential" in link else
-                                "Cosine decay, ")
-                   for c in captions), captions
+        kind = re.search(r"sch=(\w+)", link).group(1)
+        assert any(c.startswith(f"{kind.capitalize()} decay, ") for c in captions), captions
         assert any(c.startswith("Prodigy's d grew from 1e-06 to ") for c in captions)
-        assert any(": x, the average, ends at f = " in c for c in captions)
+        assert any(": x, the average, ends at f = " in c or ": x, the average, is not finite"
+                   in c for c in captions)
         assert len(at.get("plotly_chart")) == 3
 
 

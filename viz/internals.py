@@ -217,15 +217,13 @@ def prodigy_caption(trace: ProdigyTrace) -> str:
     d, k = trace.d, trace.settled_at
     if not len(d):
         return "Prodigy diverged on its first step: no d to show."
+    diverged = f" (it diverged at step {trace.diverged_at})" if trace.diverged_at >= 0 else ""
     if k == 0:
-        text = f"Prodigy's d stayed at {d[0]:g}"
-    else:
-        text = f"Prodigy's d grew from {d[0]:g} to {d[k]:.2g} by step {k}"
-        if f"{d[-1]:.2g}" != f"{d[k]:.2g}":
-            text += f", {d[-1]:.2g} at step {len(d) - 1}"
-    if trace.diverged_at >= 0:
-        text += f" (it diverged at step {trace.diverged_at})"
-    return text + ": the lr it found by itself (each step is d·lr)."
+        return f"Prodigy's d stayed at its start, {d[0]:g}{diverged}: each step is d·lr."
+    text = f"Prodigy's d grew from {d[0]:g} to {d[k]:.2g} by step {k}"
+    if f"{d[-1]:.2g}" != f"{d[k]:.2g}":
+        text += f", {d[-1]:.2g} at step {len(d) - 1}"
+    return text + diverged + ": the lr it found by itself (each step is d·lr)."
 
 
 def sequences_caption(seq: ThreeSequences) -> str:
@@ -233,8 +231,12 @@ def sequences_caption(seq: ThreeSequences) -> str:
     if not len(seq.x):
         return f"{theme.label(seq.name)} diverged on its first step."
     fx, fy, fz = (float(f[-1]) for f in (seq.fx, seq.fy, seq.fz))
-    text = (f"{theme.label(seq.name)}: x, the average, ends at f = {fx:.3g} while z ends at "
-            f"f = {fz:.3g} (y, the race's path: f = {fy:.3g})")
+    if np.isfinite(fx):
+        text = (f"{theme.label(seq.name)}: x, the average, ends at f = {fx:.3g} while z ends "
+                f"at f = {fz:.3g} (y, the race's path: f = {fy:.3g})")
+    else:  # x = (y - (1 - beta) z) / beta: undefined at beta = 0
+        text = (f"{theme.label(seq.name)}: x, the average, is not finite here; z ends at "
+                f"f = {fz:.3g} (y, the race's path: f = {fy:.3g})")
     if seq.diverged_at >= 0:
         text += f", before it diverged at step {seq.diverged_at}"
     return text + "."
