@@ -321,6 +321,9 @@ def test_page_shows_the_figures_twice(link):
 
 
 @pytest.mark.filterwarnings("ignore::DeprecationWarning")
-def test_page_without_a_schedule_or_their_optimizers_draws_none():
-    at = _open("s=ravine&opt=sgd,adam")
+def test_page_draws_only_the_figures_that_apply():
+    at = _open("s=ravine&opt=sgd,adam")  # no schedule, no Prodigy, no Schedule-Free
     assert not at.exception and not at.get("plotly_chart")
+    at = _open("s=ravine&opt=sgd,adam&sch=inverse_time")  # the lr per step only
+    assert not at.exception and len(at.get("plotly_chart")) == 1
+    assert any(c.value.startswith("1/t decay, lr/(1 + k·t) with k = ") for c in at.caption)

@@ -9,7 +9,13 @@ import logging
 import numpy as np
 import streamlit as st
 
-from analysis.internals import IGNORES_SCHEDULE, lr_curves
+from analysis.internals import (
+    IGNORES_SCHEDULE,
+    PRODIGY,
+    SCHEDULE_FREE,
+    Internals,
+    lr_curves,
+)
 from analysis.race import RaceEntry
 from scene import Scene
 from ui import cached
@@ -23,7 +29,9 @@ _LOG = logging.getLogger(__name__)
 
 def _panels(scene: Scene, entries: tuple[RaceEntry, ...]) -> list[tuple[str, SpecFigure, str]]:
     """``(key, figure, caption)`` of every figure that applies to ``scene``."""
-    inside = cached.internals(scene)
+    # only a race with Prodigy or Schedule-Free has internals to re-run (and to cache)
+    wanted = {PRODIGY, *SCHEDULE_FREE} & set(scene.optimizers)
+    inside = cached.internals(scene) if wanted else Internals(prodigy=None, schedule_free=())
     panels = []
     curves = lr_curves(entries)
     if scene.schedule != "constant" and (curves or inside.prodigy is not None):
