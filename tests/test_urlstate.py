@@ -65,6 +65,13 @@ def test_negative_and_non_probability_hyperparameters_round_trip():
     ({"hp": "adafactor.beta2_decay=0.5"}, "'hp'"),  # the optimizer's own ValueError
     ({"hp": "sgd.momentum=-0.5"}, "'hp'"),
     ({"opt": "sgd,sgd"}, "'opt'"),
+    ({"opt": "sgd,sgd~2,sgd~2"}, "'opt'"),
+    ({"opt": "sgd~1"}, "'opt'"),  # copies are numbered from 2
+    ({"opt": "sgd~5"}, "'opt'"),  # at most three copies
+    ({"opt": "sgd~x"}, "'opt'"),
+    ({"hp": "sgd~2.decay=maybe"}, "'hp'"),
+    ({"hp": "sgd.lr_factor=0"}, "'hp'"),
+    ({"hp": "sgd~9.lr=0.1"}, "'hp'"),
     ({"sch": "warp"}, "'sch'"),
     ({"start": "1;2"}, "'start'"),
     ({"start": "99,99"}, "'start'"),
@@ -102,10 +109,16 @@ def scenes(draw) -> Scene:
     schedule = draw(st.sampled_from(list(SCHEDULE_LABELS)))
     lo, hi = DECAY_SETTINGS[schedule][1] if schedule in DECAY_SETTINGS else (0.0, 1.0)
     start = draw(st.none() | st.tuples(st.floats(x0, x1), st.floats(y0, y1)))
+    if names and draw(st.booleans()):  # a copy of the first, e.g. "sgd~2"
+        names.append(f"{names[0]}~{draw(st.integers(2, 4))}")
     overrides = []
     for name in names:
         if draw(st.booleans()):
             overrides.append((name, "lr", draw(st.floats(1e-6, 100.0))))
+        if draw(st.booleans()):
+            overrides.append((name, "lr_factor", draw(st.floats(1e-4, 1e4))))
+        if draw(st.booleans()):
+            overrides.append((name, "decay", False))
     return replace(
         Scene().with_surface(surface), optimizers=tuple(names),
         lr=draw(st.floats(1e-6, 100.0)), momentum=draw(st.floats(0.0, 0.999)),

@@ -20,7 +20,7 @@ import viz
 from analysis import race
 from analysis.internals import Internals
 from analysis.internals import internals as analysis_internals
-from analysis.race import RaceEntry, race_batched
+from analysis.race import RaceEntry, base_name, race_batched
 from scene import stops
 from scene.scene import KEEPS_OWN_LR, MOMENTUM_DRIVEN, Scene
 
@@ -44,8 +44,7 @@ def race_entries(scene: Scene) -> tuple[RaceEntry, ...]:
 
 @st.cache_data(max_entries=64, show_spinner=False)
 def _race_entries(scene: Scene) -> tuple[RaceEntry, ...]:
-    return race(scene.get_surface(), scene.optimizer_specs(), scene.start_point(),
-                scene.steps, schedule=scene.schedule_fn(), noise=scene.noise, seed=scene.seed)
+    return scene.race()
 
 
 def map_background(scene: Scene) -> tuple[list, list]:
@@ -97,7 +96,8 @@ def axis_stops(scene: Scene, axis: str) -> tuple[float, ...]:
 
 def _follows_the_slider(scene: Scene, name: str) -> bool:
     """Whether optimizer ``name`` runs at the lr slider's value in ``scene``."""
-    return name not in optimizers.SECOND_ORDER and name not in KEEPS_OWN_LR and not any(
+    base = base_name(name)
+    return base not in optimizers.SECOND_ORDER and base not in KEEPS_OWN_LR and not any(
         opt == name and param == "lr" for opt, param, _ in scene.overrides)
 
 
@@ -106,8 +106,10 @@ def axis_moves(scene: Scene, axis: str) -> list[str]:
     if axis == "lr":
         return [n for n in scene.optimizers if _follows_the_slider(scene, n)]
     if axis == "momentum":
-        return [n for n in scene.optimizers if n in MOMENTUM_DRIVEN]
-    return list(scene.optimizers) if scene.schedule in stops.DECAY_STOPS else []
+        return [n for n in scene.optimizers if base_name(n) in MOMENTUM_DRIVEN]
+    if scene.schedule not in stops.DECAY_STOPS:
+        return []
+    return [n for n in scene.optimizers if n not in scene.unscheduled()]
 
 
 def along(scene: Scene, axis: str) -> Scene:
@@ -163,9 +165,12 @@ def _column(scene: Scene, axis: str, name: str, values: Sequence[float]) -> list
     """Optimizer ``name``'s race at every stop of ``axis``, cached under only what that run
     depends on: a momentum move leaves SGD's, RMSprop's and Adam's lr columns as they were,
     so a settle re-races only the optimizers the moved slider drives."""
-    schedule = (scene.schedule,) if scene.schedule == "constant" else (
+    constant = scene.schedule == "constant" or not scene.entry_setting(name, "decay")
+    schedule = ("constant",) if constant else (
         scene.schedule, scene.step_size, scene.decay)
     hparams = tuple(sorted((k, v) for k, v in scene.hparams(name).items() if k != axis))
+    if axis == "lr":  # the lr is the slider's times this racer's factor (auto-tune)
+        hparams += (("lr_factor", scene.entry_setting(name, "lr_factor")),)
     surface = (scene.surface, scene.formula, scene.bounds)  # plain values: cheap to hash
     return _column_races(surface, scene.start_point(), scene.steps, schedule, name, hparams,
                          axis, tuple(values), _scene=scene)
@@ -187,8 +192,9 @@ def _column_races(surface: tuple, start: tuple[float, float], steps: int,
         # The hyperparameters at the largest stop (Nesterov at mu = 0 becomes plain SGD in
         # Scene.hparams: not for the batch), with the slider's own one an array.
         one = replace(scene, **{axis: max(vs)})
-        hp = {**one.hparams(name), **({axis: values} if axis != "decay" else {})}
-        schedule = (replace(scene, decay=values) if axis == "decay" else one).schedule_fn()
+        moved = values * scene.entry_setting(name, "lr_factor") if axis == "lr" else values
+        hp = {**one.hparams(name), **({axis: moved} if axis != "decay" else {})}
+        schedule = (replace(scene, decay=values) if axis == "decay" else one).schedule_fn(name)
         races = race_batched(one.get_surface(), [(name, hp)], len(vs), one.start_point(),
                              one.steps, schedule=schedule)
         return [r[0] for r in races]
@@ -211,7 +217,7 @@ def _column_races(surface: tuple, start: tuple[float, float], steps: int,
         s = replace(scene, **{axis: v})
         try:
             out.append(race(s.get_surface(), [(name, s.hparams(name))], s.start_point(),
-                            s.steps, schedule=s.schedule_fn())[0])
+                            s.steps, schedule=s.schedule_fn(name))[0])
         except ValueError:
             out.append(None)
     return out
