@@ -10,7 +10,7 @@ the recorded points equal the race's path exactly, noise included, up to diverge
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -18,7 +18,7 @@ import numpy as np
 import numpy.typing as npt
 
 import optimizers
-from analysis.race import OptimizerSpec, RaceEntry, runnable
+from analysis.race import OptimizerSpec, RaceEntry, base_name, runnable
 from surfaces import Surface
 
 Array = npt.NDArray[np.float64]
@@ -38,20 +38,23 @@ class LrCurve:
     """One lr-per-step line: the optimizers whose runs used exactly these lrs.
 
     ``lrs[k - 1]`` is the lr of step ``k`` (``RaceEntry.lrs``), up to the step a run diverged
-    at (that step used an lr too)."""
+    at (that step used an lr too); ``scheduled``: whether the race's schedule drove it (a
+    racer may run without it: a constant-lr baseline)."""
 
     names: tuple[str, ...]
     lrs: Array
+    scheduled: bool
 
 
 @dataclass(frozen=True, eq=False)
 class ProdigyTrace:
-    """Prodigy's distance estimate along its race.
+    """Prodigy's distance estimate along its race (``name``: the racer, Prodigy or a copy).
 
     ``d[t]`` is ``d`` after ``t`` steps (``d[0] = d0``), recorded while the run stays on the
     map; ``lrs[k - 1]`` the scheduled lr of step ``k``; ``settled_at`` the first step at
     which ``d`` reached `SETTLED_FRACTION` of its last value."""
 
+    name: str
     d: Array
     lrs: Array
     settled_at: int
@@ -83,10 +86,10 @@ class ThreeSequences:
 
 @dataclass(frozen=True, eq=False)
 class Internals:
-    """What the race page shows under the race: Prodigy's ``d`` (None unless it races)
-    and Schedule-Free's sequences (one per Schedule-Free optimizer raced, in race order)."""
+    """What the race page shows under the race, one per racer that has it, in race order:
+    Prodigy's ``d`` (Prodigy and its copies) and Schedule-Free's sequences."""
 
-    prodigy: ProdigyTrace | None
+    prodigy: tuple[ProdigyTrace, ...]
     schedule_free: tuple[ThreeSequences, ...]
 
 
@@ -134,10 +137,11 @@ def prodigy_trace(
     surface: Surface, spec: OptimizerSpec, start: Any, steps: int,
     schedule: optimizers.Schedule | None = None, noise: float = 0.0, seed: Any = None,
 ) -> ProdigyTrace:
-    """Prodigy's ``d`` after each step of its race (``spec = ("prodigy", hparams)``)."""
+    """Prodigy's ``d`` after each step of its race (``spec = ("prodigy", hparams)``, or a
+    copy's name)."""
     opt, _, states, diverged_at = _record(surface, spec, start, steps, schedule, noise, seed)
     d = np.array([float(s.d) for s in states])
-    return ProdigyTrace(d=d, lrs=scheduled_lrs(opt.hparams["lr"], schedule, steps),
+    return ProdigyTrace(name=spec[0], d=d, lrs=scheduled_lrs(opt.hparams["lr"], schedule, steps),
                         settled_at=settled_step(d),
                         diverged_at=diverged_at)
 
@@ -159,14 +163,20 @@ def schedule_free_sequences(
 def internals(
     surface: Surface, specs: Sequence[OptimizerSpec], start: Any, steps: int,
     schedule: optimizers.Schedule | None = None, noise: float = 0.0, seed: Any = None,
+    unscheduled: Collection[str] = (),
 ) -> Internals:
     """Prodigy's ``d`` and Schedule-Free's sequences for the raced ``specs`` that have them
-    (the same arguments as `analysis.race.race`)."""
-    args = (start, steps, schedule, noise, seed)
-    prodigy = next((prodigy_trace(surface, s, *args) for s in specs if s[0] == PRODIGY), None)
-    free = tuple(schedule_free_sequences(surface, s, *args) for s in specs
-                 if s[0] in SCHEDULE_FREE)
-    return Internals(prodigy=prodigy, schedule_free=free)
+    (the same arguments as `analysis.race.race`: the racers in ``unscheduled`` run without
+    ``schedule``)."""
+    prodigy, free = [], []
+    for spec in specs:
+        base = base_name(spec[0])
+        own = None if spec[0] in unscheduled else schedule
+        if base == PRODIGY:
+            prodigy.append(prodigy_trace(surface, spec, start, steps, own, noise, seed))
+        elif base in SCHEDULE_FREE:
+            free.append(schedule_free_sequences(surface, spec, start, steps, own, noise, seed))
+    return Internals(prodigy=tuple(prodigy), schedule_free=tuple(free))
 
 
 def used_lrs(entry: RaceEntry) -> Array:
@@ -177,14 +187,16 @@ def used_lrs(entry: RaceEntry) -> Array:
 def lr_curves(entries: Sequence[RaceEntry]) -> tuple[LrCurve, ...]:
     """One curve per distinct sequence of used lrs, its optimizers in race order; runs whose
     optimizer ignores the schedule (`IGNORES_SCHEDULE`) are left out."""
-    groups: dict[bytes, tuple[list[str], Array]] = {}
+    groups: dict[bytes, tuple[list[str], Array, list[bool]]] = {}
     for e in entries:
-        if e.name in IGNORES_SCHEDULE:
+        if base_name(e.name) in IGNORES_SCHEDULE:
             continue
         lrs = np.asarray(used_lrs(e), dtype=np.float64)
-        key = lrs.tobytes()
-        groups.setdefault(key, ([], lrs))[0].append(e.name)
-    return tuple(LrCurve(tuple(names), lrs) for names, lrs in groups.values())
+        names, _, scheduled = groups.setdefault(lrs.tobytes(), ([], lrs, []))
+        names.append(e.name)
+        scheduled.append(e.scheduled)
+    return tuple(LrCurve(tuple(names), lrs, any(scheduled))
+                 for names, lrs, scheduled in groups.values())
 
 
 def falls_by(lrs: npt.ArrayLike, factor: float = 10.0) -> int | None:

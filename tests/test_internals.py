@@ -26,10 +26,11 @@ from analysis.internals import (
     settled_step,
     used_lrs,
 )
-from analysis.race import race
+from analysis.race import base_name
 from scene.scene import DECAY_SETTINGS, Scene
 from tests.conftest import ROOT
 from viz import internals as figures
+from viz import theme
 from viz.spec import decode_typed_array
 
 RACED = ("sgd", "prodigy", "sgd_schedule_free", "adamw_schedule_free")
@@ -48,18 +49,22 @@ CASES = [
     # the saddle falls without bound: Prodigy at lr 1e6 leaves the map at step 3
     ("prodigy_diverging", replace(BASE, surface="saddle", overrides=(("prodigy", "lr", 1e6),))),
     ("rprop", replace(BASE, optimizers=("rprop", *RACED))),
+    # copies: Prodigy #2 and Schedule-Free SGD #2 without the schedule, Prodigy #3 with d_coef 2
+    ("copies", replace(BASE, optimizers=(*RACED, "prodigy~2", "sgd_schedule_free~2",
+                                         "prodigy~3"),
+                       overrides=(("prodigy~2", "decay", False), ("prodigy~3", "d_coef", 2.0),
+                                  ("sgd_schedule_free~2", "decay", False)))),
 ]
 
 
 def _race(scene: Scene):
-    return race(scene.get_surface(), scene.optimizer_specs(), scene.start_point(), scene.steps,
-                schedule=scene.schedule_fn(), noise=scene.noise, seed=scene.seed)
+    return scene.race()
 
 
 def _inside(scene: Scene):
     return internals(scene.get_surface(), scene.optimizer_specs(), scene.start_point(),
                      scene.steps, schedule=scene.schedule_fn(), noise=scene.noise,
-                     seed=scene.seed)
+                     seed=scene.seed, unscheduled=scene.unscheduled())
 
 
 @pytest.fixture(scope="module", params=CASES, ids=[c[0] for c in CASES])
@@ -79,14 +84,15 @@ def test_the_cases_diverge_where_they_should(case):
     scene, entries, _ = case
     if scene.lr == 10.0:
         assert entries["sgd"].diverged and entries["sgd_schedule_free"].diverged
-    if scene.overrides:
+    if scene.surface == "saddle":
         assert entries["prodigy"].diverged
 
 
 def test_schedule_free_y_is_the_race_path(case):
-    _, entries, inside = case
-    assert [s.name for s in inside.schedule_free] == ["sgd_schedule_free",
-                                                      "adamw_schedule_free"]
+    scene, entries, inside = case
+    assert [s.name for s in inside.schedule_free] == [
+        n for n in scene.optimizers if base_name(n) in ("sgd_schedule_free",
+                                                        "adamw_schedule_free")]
     for seq in inside.schedule_free:
         entry = entries[seq.name]
         n = entry.diverged_at if entry.diverged else len(entry.points)
@@ -117,31 +123,33 @@ def test_schedule_free_sgd_z_and_x_written_out(case):
 
 def test_prodigy_d_equals_its_update_loop_and_never_falls(case):
     scene, entries, inside = case
-    trace = inside.prodigy
-    assert trace.d[0] == 1e-6 and np.all(np.diff(trace.d) >= 0)  # default growth_rate: inf
-    entry = entries["prodigy"]
-    assert trace.diverged_at == entry.diverged_at
-    np.testing.assert_array_equal(trace.lrs, entry.lrs)
-    if scene.noise:
-        return
-    opt = optimizers.make("prodigy", **scene.hparams("prodigy"))
-    x = np.asarray(scene.start_point(), dtype=np.float64)
-    state, ds = opt.init(x), []
-    mult = optimizers.multipliers(scene.schedule_fn(), scene.steps)
-    for t in range(len(trace.d)):
-        ds.append(float(state.d))
-        if t < scene.steps:
-            x, state = opt.update(scene.get_surface().grad(x), state, x, lr_scale=mult[t])
-    np.testing.assert_array_equal(trace.d, ds)
-    np.testing.assert_array_equal(trace.step_size,
-                                  trace.d[: len(used_lrs(entry))] * used_lrs(entry))
+    assert [t.name for t in inside.prodigy] == [n for n in scene.optimizers
+                                                if base_name(n) == "prodigy"]
+    for trace in inside.prodigy:
+        assert trace.d[0] == 1e-6 and np.all(np.diff(trace.d) >= 0)  # growth_rate: inf
+        entry = entries[trace.name]
+        assert trace.diverged_at == entry.diverged_at
+        np.testing.assert_array_equal(trace.lrs, entry.lrs)  # its own schedule, or none
+        np.testing.assert_array_equal(trace.step_size,
+                                      trace.d[: len(used_lrs(entry))] * used_lrs(entry))
+        if scene.noise:
+            continue
+        opt = optimizers.make("prodigy", **scene.hparams(trace.name))
+        x = np.asarray(scene.start_point(), dtype=np.float64)
+        state, ds = opt.init(x), []
+        mult = optimizers.multipliers(scene.schedule_fn(trace.name), scene.steps)
+        for t in range(len(trace.d)):
+            ds.append(float(state.d))
+            if t < scene.steps:
+                x, state = opt.update(scene.get_surface().grad(x), state, x, lr_scale=mult[t])
+        np.testing.assert_array_equal(trace.d, ds)
 
 
 def test_prodigy_alone_and_with_noise_matches_internals(case):
     scene, _, inside = case
     args = (scene.get_surface(), ("prodigy", scene.hparams("prodigy")), scene.start_point(),
             scene.steps, scene.schedule_fn(), scene.noise, scene.seed)
-    np.testing.assert_array_equal(prodigy_trace(*args).d, inside.prodigy.d)
+    np.testing.assert_array_equal(prodigy_trace(*args).d, inside.prodigy[0].d)
     free = schedule_free_sequences(*args[:1], ("sgd_schedule_free",
                                                scene.hparams("sgd_schedule_free")), *args[2:])
     np.testing.assert_array_equal(free.x, inside.schedule_free[0].x)
@@ -151,13 +159,14 @@ def test_lr_curves_are_the_entries_lrs_grouped(case):
     scene, entries, _ = case
     curves = lr_curves(list(entries.values()))
     names = [n for c in curves for n in c.names]
-    assert sorted(names) == sorted(n for n in entries if n not in IGNORES_SCHEDULE)
+    assert sorted(names) == sorted(n for n in entries if base_name(n) not in IGNORES_SCHEDULE)
     for c in curves:
         for name in c.names:
             np.testing.assert_array_equal(c.lrs, used_lrs(entries[name]))
+        assert c.scheduled == any(entries[n].scheduled for n in c.names)
     for a in curves:  # distinct curves differ
         assert sum(np.array_equal(a.lrs, b.lrs) for b in curves) == 1
-    if not any(e.diverged for e in entries.values()):
+    if not any(e.diverged for e in entries.values()) and len(entries) == len(RACED):
         # Prodigy keeps its own lr (1): everyone else shares the slider's
         assert [c.names for c in curves] == [("sgd", "sgd_schedule_free",
                                               "adamw_schedule_free"), ("prodigy",)]
@@ -179,9 +188,10 @@ def test_lr_figure_draws_every_curve_and_d_lr(case):
         t = _trace(fig, figures.curve_name(c))
         np.testing.assert_allclose(decode_typed_array(t["y"]), c.lrs, rtol=1e-6)
         np.testing.assert_array_equal(decode_typed_array(t["x"]), np.arange(1, len(c.lrs) + 1))
-    d_lr = decode_typed_array(_trace(fig, "Prodigy d·lr")["y"])
-    np.testing.assert_allclose(d_lr, inside.prodigy.step_size, rtol=1e-6)
-    values = np.concatenate([c.lrs for c in curves] + [inside.prodigy.step_size])
+    for trace in inside.prodigy:
+        d_lr = decode_typed_array(_trace(fig, f"{theme.label(trace.name)} d·lr")["y"])
+        np.testing.assert_allclose(d_lr, trace.step_size, rtol=1e-6)
+    values = np.concatenate([c.lrs for c in curves] + [t.step_size for t in inside.prodigy])
     values = values[values > 0]
     log = fig.spec["layout"]["yaxis"].get("type") == "log"
     assert log == (values.max() > 10 * values.min())
@@ -212,21 +222,25 @@ def test_lr_caption_numbers_are_the_curves(case):
 
 def test_prodigy_figure_and_caption(case):
     _, _, inside = case
-    trace = inside.prodigy
-    fig = figures.prodigy_figure(trace)
+    fig = figures.prodigy_figure(inside.prodigy)
     fig.validated()
-    np.testing.assert_allclose(decode_typed_array(_trace(fig, "d")["y"]), trace.d, rtol=1e-6)
-    marker = _trace(fig, "settled")
-    assert marker["x"] == [trace.settled_at] and marker["y"] == [trace.d[trace.settled_at]]
     assert fig.spec["layout"]["yaxis"]["type"] == "log"
-    text = figures.prodigy_caption(trace)
-    grew = re.search(r"d grew from (\S+) to (\S+) by step (\d+)", text)
-    assert grew, text
-    d0, dk, k = float(grew.group(1)), float(grew.group(2)), int(grew.group(3))
-    assert d0 == trace.d[0] == 1e-6 and k == trace.settled_at
-    assert dk == pytest.approx(trace.d[k], rel=0.05)
-    assert trace.d[k] >= 0.9 * trace.d[-1] and (k == 0 or trace.d[k - 1] < 0.9 * trace.d[-1])
-    assert ("diverged at step" in text) == (trace.diverged_at >= 0)
+    text = figures.prodigy_caption(inside.prodigy)
+    stories = text.split("; ")
+    assert len(stories) == len(inside.prodigy)
+    for trace, story in zip(inside.prodigy, stories, strict=True):
+        name = theme.label(trace.name)
+        np.testing.assert_allclose(decode_typed_array(_trace(fig, f"{name} d")["y"]), trace.d,
+                                   rtol=1e-6)
+        marker = _trace(fig, f"{name} settled")
+        assert marker["x"] == [trace.settled_at] and marker["y"] == [trace.d[trace.settled_at]]
+        grew = re.match(re.escape(name) + r"'s d grew from (\S+) to (\S+) by step (\d+)", story)
+        assert grew, story
+        d0, dk, k = float(grew.group(1)), float(grew.group(2)), int(grew.group(3))
+        assert d0 == trace.d[0] == 1e-6 and k == trace.settled_at
+        assert dk == pytest.approx(trace.d[k], rel=0.05)
+        assert trace.d[k] >= 0.9 * trace.d[-1] > trace.d[k - 1]
+        assert ("diverged at step" in story) == (trace.diverged_at >= 0)
 
 
 def test_sequences_figure_and_caption(case):
@@ -266,14 +280,20 @@ def test_settled_step_and_falls_by():
 def test_lr_caption_when_the_lr_does_not_move():
     text = figures.lr_caption("step", {"step_size": 100, "gamma": 0.5}, np.full(50, 0.1))
     assert text == "Step decay, lr·γ^⌊t/100⌋ with γ = 0.5: lr stays at 1x of its start."
+    # every racer without the schedule (its constant-lr copies only): the caption says so
+    text = figures.lr_caption("exponential", {"gamma": 0.9}, None)
+    assert text.endswith(": no racer here follows it (each keeps a constant lr).")
+    scene = replace(BASE, optimizers=("sgd~2",), overrides=(("sgd~2", "decay", False),))
+    (curve,) = lr_curves(scene.race())
+    assert not curve.scheduled and np.all(curve.lrs == scene.lr)
 
 
 def test_prodigy_caption_when_d_never_grows():
     # from the minimum: no gradient, so nothing for d to measure
     scene = replace(BASE, start=(0.0, 0.0))
-    trace = _inside(scene).prodigy
-    assert trace.settled_at == 0 and np.all(trace.d == 1e-6)
-    assert figures.prodigy_caption(trace) == \
+    traces = _inside(scene).prodigy
+    assert traces[0].settled_at == 0 and np.all(traces[0].d == 1e-6)
+    assert figures.prodigy_caption(traces) == \
         "Prodigy's d stayed at its start, 1e-06: each step is d·lr."
 
 
@@ -295,6 +315,7 @@ LINKS = [
     "s=ravine&opt=prodigy,sgd_schedule_free&sch=exponential",
     "s=ravine&opt=sgd,prodigy,adamw_schedule_free,rprop&lr=10&noise=1&sch=cosine",
     "s=ravine&opt=prodigy,adamw_schedule_free&sch=step&hp=adamw_schedule_free.betas=0:0.999",
+    "s=ravine&opt=prodigy,prodigy~2,sgd_schedule_free~2&sch=step&hp=prodigy~2.decay=0",
 ]
 
 

@@ -240,6 +240,7 @@ def internals(scene: Scene) -> Internals:
 
 @st.cache_data(max_entries=32, show_spinner=False)
 def _internals(scene: Scene) -> Internals:
+    # the race's own arguments (Scene.race), so that every run is the race's
     return analysis_internals(scene.get_surface(), scene.optimizer_specs(), scene.start_point(),
                               scene.steps, schedule=scene.schedule_fn(), noise=scene.noise,
-                              seed=scene.seed)
+                              seed=scene.seed, unscheduled=scene.unscheduled())

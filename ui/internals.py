@@ -16,7 +16,7 @@ from analysis.internals import (
     Internals,
     lr_curves,
 )
-from analysis.race import RaceEntry
+from analysis.race import RaceEntry, base_name
 from scene import Scene
 from ui import cached
 from viz import internals as figures
@@ -30,18 +30,19 @@ _LOG = logging.getLogger(__name__)
 def _panels(scene: Scene, entries: tuple[RaceEntry, ...]) -> list[tuple[str, SpecFigure, str]]:
     """``(key, figure, caption)`` of every figure that applies to ``scene``."""
     # only a race with Prodigy or Schedule-Free has internals to re-run (and to cache)
-    wanted = {PRODIGY, *SCHEDULE_FREE} & set(scene.optimizers)
-    inside = cached.internals(scene) if wanted else Internals(prodigy=None, schedule_free=())
+    wanted = {PRODIGY, *SCHEDULE_FREE} & {base_name(n) for n in scene.optimizers}
+    inside = cached.internals(scene) if wanted else Internals(prodigy=(), schedule_free=())
     panels = []
-    curves = lr_curves(entries)
-    if scene.schedule != "constant" and (curves or inside.prodigy is not None):
+    curves = lr_curves(entries)  # Prodigy's among them: its lr multiplies its d
+    if scene.schedule != "constant" and curves:
         kind, params = scene.schedule_spec()
-        # the caption's numbers come from the longest curve (a diverged run's is cut short)
-        lrs = max((c.lrs for c in curves), key=len) if curves else inside.prodigy.lrs
-        ignored = [e.name for e in entries if e.name in IGNORES_SCHEDULE]
+        # The caption's numbers come from the longest curve that follows the schedule (a
+        # diverged run's is cut short; a racer may run without the schedule).
+        lrs = max((c.lrs for c in curves if c.scheduled), key=len, default=None)
+        ignored = sorted({base_name(e.name) for e in entries} & IGNORES_SCHEDULE)
         panels.append(("internals_lr", figures.lr_figure(curves, inside.prodigy),
                        figures.lr_caption(kind or "", params, lrs, ignored)))
-    if inside.prodigy is not None:
+    if inside.prodigy:
         panels.append(("internals_d", figures.prodigy_figure(inside.prodigy),
                        figures.prodigy_caption(inside.prodigy)))
     background = cached.map_background(scene) if inside.schedule_free else None

@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from analysis.internals import LrCurve, ProdigyTrace, ThreeSequences, falls_by
+from analysis.internals import PRODIGY, LrCurve, ProdigyTrace, ThreeSequences, falls_by
 from surfaces import Surface
 from viz import theme
 from viz.race import finite_prefix, landmark_traces
@@ -76,10 +76,10 @@ def curve_name(curve: LrCurve) -> str:
     return ",<br>".join(lines)
 
 
-def lr_figure(curves: Sequence[LrCurve], prodigy: ProdigyTrace | None = None, *,
+def lr_figure(curves: Sequence[LrCurve], prodigy: Sequence[ProdigyTrace] = (), *,
               font_size: int = FONT_SIZE, height: int = HEIGHT) -> SpecFigure:
-    """The lr of every step, one line per distinct lr curve (``x``: step ``1..n``), and
-    Prodigy's effective step size ``d · lr`` (bold) when ``prodigy`` is given."""
+    """The lr of every step, one line per distinct lr curve (``x``: step ``1..n``), and each
+    Prodigy racer's effective step size ``d · lr`` (bold)."""
     data: list[Spec] = []
     for c in curves:
         first = c.names[0]
@@ -90,43 +90,52 @@ def lr_figure(curves: Sequence[LrCurve], prodigy: ProdigyTrace | None = None, *,
             "hovertemplate": "step %{x}: lr %{y:.3g}<extra></extra>",
         })
     ys = [c.lrs for c in curves]
-    if prodigy is not None:
-        step = prodigy.step_size
+    for trace in prodigy:
+        step = trace.step_size
         ys.append(step)
         data.append({
-            "type": "scatter", "mode": "lines", "name": "Prodigy d·lr",
+            "type": "scatter", "mode": "lines", "name": f"{theme.label(trace.name)} d·lr",
             "x": typed_array(np.arange(1, len(step) + 1), "i4"), "y": typed_array(step),
-            "line": {"color": theme.color("prodigy"), "width": 3.5},
-            "hovertemplate": "step %{x}: d·lr %{y:.3g}<extra>Prodigy</extra>",
+            "line": {"color": theme.color(trace.name), "width": 3.5,
+                     "dash": "solid" if trace.name == PRODIGY else theme.dash(trace.name)},
+            "hovertemplate": "step %{x}: d·lr %{y:.3g}<extra></extra>",
         })
     layout = _layout("Learning rate per step", font_size, height, legend=True)
     layout["yaxis"] = _y_axis(ys, "lr", font_size)
     return SpecFigure({"data": data, "layout": layout})
 
 
-def prodigy_figure(trace: ProdigyTrace, *, font_size: int = FONT_SIZE,
+def prodigy_figure(traces: Sequence[ProdigyTrace], *, font_size: int = FONT_SIZE,
                    height: int = HEIGHT) -> SpecFigure:
-    """Prodigy's ``d`` after each step (log axis), a marker where it settled."""
-    d, k = trace.d, trace.settled_at
-    color = theme.color("prodigy")
-    data: list[Spec] = [
-        {"type": "scatter", "mode": "lines", "name": "d", "showlegend": False,
-         "x": typed_array(np.arange(len(d)), "i4"), "y": typed_array(d),
-         "line": {"color": color, "width": 2.5},
-         "hovertemplate": "step %{x}: d = %{y:.3g}<extra></extra>"},
-    ]
-    if len(d):
+    """Each Prodigy racer's ``d`` after each step (log axis), a marker where it settled
+    (labelled for the first racer: a label per line would pile up where they meet)."""
+    data: list[Spec] = []
+    for i, trace in enumerate(traces):
+        d, k, name = trace.d, trace.settled_at, theme.label(trace.name)
+        color = theme.color(trace.name)
         data.append({
-            "type": "scatter", "mode": "markers+text", "name": "settled", "showlegend": False,
-            "x": [k], "y": [float(d[k])], "text": [f"step {k}: {d[k]:.2g}"],
-            "textposition": "bottom right", "textfont": {"size": font_size - 1},
-            "marker": {"symbol": theme.symbol("prodigy"), "size": 13, "color": color,
-                       "line": {"color": "#fff", "width": 1.5}},
-            "hovertemplate": "d reached 90% of its last value at step %{x}<extra></extra>",
+            "type": "scatter", "mode": "lines", "name": f"{name} d",
+            "x": typed_array(np.arange(len(d)), "i4"), "y": typed_array(d),
+            "line": {"color": color, "width": 2.5,
+                     "dash": "solid" if trace.name == PRODIGY else theme.dash(trace.name)},
+            "hovertemplate": "step %{x}: d = %{y:.3g}<extra>" + name + "</extra>",
         })
-    layout = _layout("Prodigy's d per step (its lr scale)", font_size, height)
-    layout["xaxis"].update(range=[0, max(len(d) - 1, 1)])
-    layout["yaxis"] = _y_axis([d], "d", font_size)
+        if len(d):
+            data.append({
+                "type": "scatter", "mode": "markers+text" if i == 0 else "markers",
+                "name": f"{name} settled", "showlegend": False,
+                "x": [k], "y": [float(d[k])], "text": [f"step {k}: {d[k]:.2g}"],
+                "textposition": "bottom right", "textfont": {"size": font_size - 1},
+                "marker": {"symbol": theme.symbol(trace.name), "size": 13, "color": color,
+                           "line": {"color": "#fff", "width": 1.5}},
+                "hovertemplate": "d reached 90% of its last value at step %{x}"
+                                 "<extra>" + name + "</extra>",
+            })
+    layout = _layout("Prodigy's d per step (its lr scale)", font_size, height,
+                     legend=len(traces) > 1)
+    steps = max((len(t.d) for t in traces), default=1)
+    layout["xaxis"].update(range=[0, max(steps - 1, 1)])
+    layout["yaxis"] = _y_axis([t.d for t in traces], "d", font_size)
     return SpecFigure({"data": data, "layout": layout})
 
 
@@ -193,14 +202,17 @@ _SCHEDULE_WORDS = {
 }
 
 
-def lr_caption(kind: str, params: Mapping[str, Any], lrs: Array,
+def lr_caption(kind: str, params: Mapping[str, Any], lrs: Array | None,
                ignored: Sequence[str] = ()) -> str:
-    """The schedule in words and what it does to ``lrs`` (a raced lr curve): the step by which
-    the lr is down 10x, else how far it fell by the last step. ``ignored``: raced optimizers
-    that take no schedule (left out of the figure: said so)."""
+    """The schedule in words and what it does to ``lrs`` (a raced lr curve that follows it;
+    None if no racer does): the step by which the lr is down 10x, else how far it fell by the
+    last step. ``ignored``: raced optimizers that take no schedule (left out of the figure:
+    said so)."""
     words = _SCHEDULE_WORDS[kind](params) if kind in _SCHEDULE_WORDS else kind
-    k = falls_by(lrs)
-    if k is not None:
+    k = None if lrs is None else falls_by(lrs)
+    if lrs is None:
+        what = "no racer here follows it (each keeps a constant lr)"
+    elif k is not None:
         what = f"lr falls 10x by step {k}"
     elif len(lrs) == 0 or not lrs[0] > 0:
         what = "no step taken"
@@ -212,18 +224,26 @@ def lr_caption(kind: str, params: Mapping[str, Any], lrs: Array,
     return f"{words}: {what}.{tail}"
 
 
-def prodigy_caption(trace: ProdigyTrace) -> str:
-    """What Prodigy's ``d`` did: from ``d0`` to its value where it settled, and its last."""
+def _d_story(trace: ProdigyTrace) -> str:
+    """What one racer's ``d`` did: from ``d0`` to its value where it settled, and its last."""
     d, k = trace.d, trace.settled_at
-    if not len(d):
-        return "Prodigy diverged on its first step: no d to show."
     diverged = f" (it diverged at step {trace.diverged_at})" if trace.diverged_at >= 0 else ""
     if k == 0:
-        return f"Prodigy's d stayed at its start, {d[0]:g}{diverged}: each step is d·lr."
-    text = f"Prodigy's d grew from {d[0]:g} to {d[k]:.2g} by step {k}"
+        return f"stayed at its start, {d[0]:g}{diverged}"
+    text = f"grew from {d[0]:g} to {d[k]:.2g} by step {k}"
     if f"{d[-1]:.2g}" != f"{d[k]:.2g}":
         text += f", {d[-1]:.2g} at step {len(d) - 1}"
-    return text + diverged + ": the lr it found by itself (each step is d·lr)."
+    return text + diverged
+
+
+def prodigy_caption(traces: Sequence[ProdigyTrace]) -> str:
+    """What each Prodigy racer's ``d`` did (`_d_story`), in race order."""
+    stories = "; ".join(f"{theme.label(t.name)}'s d {_d_story(t)}" for t in traces if len(t.d))
+    if not stories:
+        return "Prodigy diverged on its first step: no d to show."
+    grew = any(t.settled_at > 0 for t in traces)
+    return stories + (": the lr it found by itself (each step is d·lr)." if grew else
+                      ": each step is d·lr.")
 
 
 def sequences_caption(seq: ThreeSequences) -> str:
