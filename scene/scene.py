@@ -83,12 +83,27 @@ def is_entry_name(name: str) -> bool:
     return base in ALL_OPTIMIZERS and (name == base or name in copy_names(base))
 
 
+# Hyperparameters whose reference default is not a finite number but which are one when
+# set: the page offers them as numbers, empty = the reference's default.
+OPTIONAL_NUMBERS = MappingProxyType({
+    ("prodigy", "beta3"): (0.0, 0.99999),  # None: sqrt(beta2)
+    ("prodigy", "growth_rate"): (1.0, HP_LIMIT),  # inf: d may grow without bound
+})
+
+
+def optional_number(name: str, param: str) -> tuple[float, float] | None:
+    """The range of racer ``name``'s hyperparameter ``param`` if it is one of the
+    `OPTIONAL_NUMBERS`, else None."""
+    return OPTIONAL_NUMBERS.get((base_name(name), param))
+
+
 def settable(default: Any) -> bool:
     """Whether the page sets a hyperparameter with this default (a widget, a URL field): a
     bool, a finite number or a tuple of finite numbers. None (L-BFGS's ``line_search_fn``
-    aside, which has its own menu; Prodigy's ``beta3``), callables (ADOPT's ``clip_lambda``),
-    strings, infinities (Prodigy's ``growth_rate``) and tuples holding any of them
-    (Adafactor's ``eps = (None, 1e-3)``) keep their defaults."""
+    aside, which has its own menu, and Prodigy's ``beta3``, one of the `OPTIONAL_NUMBERS`),
+    callables (ADOPT's ``clip_lambda``), strings, infinities (but Prodigy's ``growth_rate``)
+    and tuples holding any of them (Adafactor's ``eps = (None, 1e-3)``) keep their
+    defaults."""
     if isinstance(default, tuple):
         return bool(default) and all(settable(d) and not isinstance(d, bool) for d in default)
     if isinstance(default, bool):

@@ -32,6 +32,7 @@ from scene.scene import (
     base_name,
     hp_bounds,
     is_entry_name,
+    optional_number,
     settable,
 )
 from surfaces import SURFACES
@@ -187,6 +188,9 @@ def _overrides(text: str) -> tuple[tuple[str, str, Any], ...]:
             continue
         if param == "lr_factor":
             out.append((name, param, _float(value, *LIMITS["lr_factor"])))
+            continue
+        if optional_number(name, param):
+            out.append((name, param, _float(value, *optional_number(name, param))))
             continue
         defaults = optimizers.defaults(base_name(name))
         if param not in defaults or not (

@@ -345,6 +345,19 @@ def test_advanced_hyperparameters_persist_when_hidden():
     np.testing.assert_array_equal(race_paths(at)["adam"], changed)
 
 
+def test_prodigys_none_and_inf_defaults_are_set_in_advanced_and_emptied_back():
+    at = app_with_query(s="ravine", opt="prodigy", n="60", hp="prodigy.beta3=0.9")
+    at.toggle(key="advanced").set_value(True).run()
+    assert not at.exception, at.exception
+    assert at.number_input(key="w_hp_prodigy_beta3").value == 0.9
+    assert at.number_input(key="w_hp_prodigy_growth_rate").value is None  # inf: empty
+    at.number_input(key="w_hp_prodigy_growth_rate").set_value(1.05).run()
+    assert "prodigy.growth_rate=1.05" in at.query_params["hp"]
+    at.number_input(key="w_hp_prodigy_beta3").set_value(None).run()
+    assert not at.exception, at.exception
+    assert at.query_params["hp"] == "prodigy.growth_rate=1.05"
+
+
 def test_second_order_methods_race_newton_stops_at_the_saddle():
     at = app_with_query(s="saddle_escape", opt="newton,saddle_free_newton,lbfgs", n="30",
                         hp="lbfgs.line_search_fn=strong_wolfe")

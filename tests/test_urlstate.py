@@ -3,6 +3,7 @@
 from dataclasses import replace
 from urllib.parse import parse_qs, urlencode
 
+import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -156,3 +157,16 @@ def test_custom_surface_round_trips_and_bad_formulas_fall_back():
     assert scene.surface == "rosenbrock" and "'f'" in warnings[0]
     _, warnings = scene_from_query({"s": "custom", "b": "3,1,0,1"})
     assert "'b'" in warnings[0]
+
+
+def test_hyperparameters_whose_default_is_none_or_inf_are_set_as_numbers():
+    scene, warnings = scene_from_query(
+        {"opt": "prodigy", "hp": "prodigy.beta3=0.9;prodigy.growth_rate=1.02"})
+    assert warnings == []
+    assert scene.hparams("prodigy") == {"beta3": 0.9, "growth_rate": 1.02}
+    assert round_trip(scene) == (scene, [])
+    default = scene_from_query({"opt": "prodigy"})[0]
+    # a growth rate of 1.02 per step holds d back: the race is not the default one
+    assert not np.allclose(scene.race()[0].points, default.race()[0].points)
+    for bad in ("prodigy.beta3=1.5", "prodigy.growth_rate=0.5", "prodigy.growth_rate=inf"):
+        assert "'hp'" in scene_from_query({"opt": "prodigy", "hp": bad})[1][0], bad

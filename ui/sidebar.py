@@ -30,6 +30,7 @@ from scene.scene import (
     base_name,
     copy_names,
     hp_bounds,
+    optional_number,
     settable,
     surface_defaults,
 )
@@ -190,8 +191,8 @@ def _overrides(names: Sequence[str]) -> tuple:
         for param, default in optimizers.defaults(base).items():
             if param == "lr" or (param == "momentum" and base in MOMENTUM_DRIVEN):
                 continue
-            if param == "line_search_fn":
-                if state.get(hp_key(name, param)):
+            if param == "line_search_fn" or optional_number(name, param):
+                if state.get(hp_key(name, param)) is not None:
                     out.append((name, param, state[hp_key(name, param)]))
                 continue
             if not settable(default):
@@ -221,7 +222,7 @@ def advanced_widgets(container: Any, names: Sequence[str]) -> tuple:
                                 else "own lr (empty = 1: the step is its own estimate d)"
                                 if base in KEEPS_OWN_LR
                                 else "own lr (empty = the shared lr)", hp_key(name, "lr"), "float",
-                                min_value=1e-6, max_value=100.0, format="%g")
+                                min_value=1e-6, max_value=100.0, format="%g", value=None)
                 if st.session_state.get("schedule", "constant") != "constant":
                     _advanced_input("follows the decay schedule", hp_key(name, "decay"), "bool")
                 for param, default in shown.items():
@@ -229,6 +230,11 @@ def advanced_widgets(container: Any, names: Sequence[str]) -> tuple:
                         _advanced_input(param, hp_key(name, param), "choice",
                                         options=[None, *LINE_SEARCHES],
                                         format_func=lambda v: v or "none (fixed step)")
+                    elif optional_number(name, param):
+                        lo, hi = optional_number(name, param)
+                        _advanced_input(f"{param} (empty = {default})", hp_key(name, param),
+                                        "float", min_value=lo, max_value=hi, format="%g",
+                                        step=0.001, value=None)  # clearable: empty = default
                     elif not settable(default):
                         continue
                     elif isinstance(default, bool):

@@ -21,6 +21,7 @@ from scene.scene import (
     ENTRY_SETTINGS,
     Scene,
     base_name,
+    optional_number,
     settable,
 )
 from scene.urlstate import scene_from_query, scene_to_query
@@ -59,7 +60,7 @@ def racer_state(name: str, overrides: Mapping[tuple[str, str], Any]) -> dict[str
     for param, default in ENTRY_SETTINGS.items():
         state[hp_key(name, param)] = overrides.get((name, param), default)
     for param, default in optimizers.defaults(base_name(name)).items():
-        if param in ("lr", "line_search_fn"):  # empty unless set
+        if param in ("lr", "line_search_fn") or optional_number(name, param):  # empty unless set
             state[hp_key(name, param)] = overrides.get((name, param))
             continue
         if not settable(default):  # L-BFGS's value_fn / grad_fn, ADOPT's clip_lambda, ...
