@@ -36,18 +36,29 @@ SEQUENCE_STYLE = {
 }
 
 
-def _layout(title: str, font_size: int, height: int, legend: bool = False) -> Spec:
-    """A small figure's layout; with ``legend``, one under the axes (where it hides no line:
-    inside, a legend covers half of a plot this small)."""
+def _layout(title: str, font_size: int, height: int, legend: Sequence[str] = (),
+            columns: int = 1) -> Spec:
+    """A small figure's layout; with ``legend`` (its entries' names), the legend under the
+    axes in ``columns`` columns (inside, it would cover half of a plot this small), the
+    bottom margin sized to hold it so that it never reaches the tick labels."""
     layout = theme.layout_base(font_size)
+    ticks = font_size + 12  # the x tick labels under the plot, in px
+    line = round(1.4 * (font_size - 2))  # one line of legend text, in px
+    rows = [legend[i:i + columns] for i in range(0, len(legend), columns)]
+    lines = sum(max(name.count("<br>") + 1 for name in row) for row in rows)
+    bottom = ticks + lines * line + 8 if legend else 40
+    plot = max(height - 28 - bottom, 1)
     layout.update(
-        height=height, margin={"l": 52, "r": 8, "t": 28, "b": 82 if legend else 40},
-        hovermode="closest", showlegend=legend,
+        height=height, margin={"l": 52, "r": 8, "t": 28, "b": bottom},
+        hovermode="closest", showlegend=bool(legend),
         title={"text": title, "x": 0.01, "xanchor": "left", "y": 0.985, "yanchor": "top",
                "font": {"size": font_size + 1}},
         legend={**layout["legend"], "font": {"size": font_size - 2}, "orientation": "h",
-                "x": 0.0, "y": -0.1, "xanchor": "left", "yanchor": "top",
-                "borderwidth": 0, "bgcolor": "rgba(0,0,0,0)", "tracegroupgap": 0},
+                # starting under the y tick labels: the left margin is room for text too
+                "x": -0.18, "y": -ticks / plot, "xanchor": "left", "yanchor": "top",
+                "borderwidth": 0, "bgcolor": "rgba(0,0,0,0)", "tracegroupgap": 0,
+                **({"entrywidth": 1 / columns, "entrywidthmode": "fraction"}
+                   if columns > 1 else {})},
     )
     return layout
 
@@ -69,11 +80,9 @@ def _dtick(values: Array, max_labels: int = 4) -> int:
 
 
 def curve_name(curve: LrCurve) -> str:
-    """Legend text of an lr curve: its optimizers' labels (all of those that share it), two
-    to a line (a small figure's legend is narrow)."""
-    labels = [theme.label(n) for n in curve.names]
-    lines = [", ".join(labels[i:i + 2]) for i in range(0, len(labels), 2)]
-    return ",<br>".join(lines)
+    """Legend text of an lr curve: its optimizers' labels (all of those that share it), one
+    to a line (a column of a small figure's legend is narrow)."""
+    return ",<br>".join(theme.label(n) for n in curve.names)
 
 
 def lr_figure(curves: Sequence[LrCurve], prodigy: Sequence[ProdigyTrace] = (), *,
@@ -100,7 +109,8 @@ def lr_figure(curves: Sequence[LrCurve], prodigy: Sequence[ProdigyTrace] = (), *
                      "dash": "solid" if trace.name == PRODIGY else theme.dash(trace.name)},
             "hovertemplate": "step %{x}: d·lr %{y:.3g}<extra></extra>",
         })
-    layout = _layout("Learning rate per step", font_size, height, legend=True)
+    layout = _layout("Learning rate per step", font_size, height,
+                     legend=[t["name"] for t in data], columns=2)
     layout["yaxis"] = _y_axis(ys, "lr", font_size)
     return SpecFigure({"data": data, "layout": layout})
 
@@ -131,8 +141,9 @@ def prodigy_figure(traces: Sequence[ProdigyTrace], *, font_size: int = FONT_SIZE
                 "hovertemplate": "d reached 90% of its last value at step %{x}"
                                  "<extra>" + name + "</extra>",
             })
+    names = [t["name"] for t in data if t["mode"] == "lines"]
     layout = _layout("Prodigy's d per step (its lr scale)", font_size, height,
-                     legend=len(traces) > 1)
+                     legend=names if len(names) > 1 else (), columns=2)
     steps = max((len(t.d) for t in traces), default=1)
     layout["xaxis"].update(range=[0, max(steps - 1, 1)])
     layout["yaxis"] = _y_axis([t.d for t in traces], "d", font_size)
@@ -185,7 +196,8 @@ def sequences_figure(surface: Surface, seq: ThreeSequences,
             "marker": {"symbol": theme.symbol(seq.name), "size": 12, "color": color,
                        "line": {"color": "#fff", "width": 1.5}},
         })
-    layout = _layout(f"{theme.label(seq.name)}: x, y, z", font_size, height, legend=True)
+    layout = _layout(f"{theme.label(seq.name)}: x, y, z", font_size, height,
+                     legend=[SEQUENCE_STYLE[k][0] for k in "zyx"])
     layout["images"] = images
     (x0, x1), (y0, y1) = _window(list(paths.values()), surface.bounds)
     layout["xaxis"].update(range=[x0, x1], constrain="domain")
