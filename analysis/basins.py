@@ -21,6 +21,7 @@ import numpy as np
 import numpy.typing as npt
 
 import optimizers
+from analysis.race import base_name
 from analysis.sweep import SECOND_ORDER, map_blocks
 from surfaces import Bounds, Surface
 
@@ -219,7 +220,7 @@ def basins(
     if resolution < 1:
         raise ValueError(f"resolution must be >= 1, got {resolution}")
     hp = dict(hparams or {})
-    opt = optimizers.make(optimizer_name, **hp)
+    opt = optimizers.make(base_name(optimizer_name), **hp)
     sched = None if schedule is None else optimizers.make_schedule(
         schedule, **dict(schedule_kwargs or {}))
     box = surface.bounds if bounds is None else bounds

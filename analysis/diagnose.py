@@ -57,7 +57,8 @@ def divergence_cause(
     if plain is not None:
         try:
             (rerun,) = race(surface, [(entry.name, plain)], start,
-                            max(entry.diverged_at, 1) * 4, schedule=schedule)
+                            max(entry.diverged_at, 1) * 4,
+                            schedule=schedule if entry.scheduled else None)
         except ValueError:  # no momentum-free setting (Schedule-Free's momentum is in (0, 1))
             return LEARNING_RATE
         if not rerun.diverged:

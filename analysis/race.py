@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -14,6 +14,14 @@ from surfaces import Surface
 
 Array = npt.NDArray[np.float64]
 OptimizerSpec = tuple[str, Mapping[str, Any]]
+
+COPY_MARK = "~"
+
+
+def base_name(name: str) -> str:
+    """The optimizer a race entry runs: a race may hold copies of one optimizer, each with
+    its own settings, named ``"sgd~2"``, ``"sgd~3"`` (-> ``"sgd"``)."""
+    return name.partition(COPY_MARK)[0]
 
 
 @dataclass(frozen=True, eq=False)
@@ -31,6 +39,7 @@ class RaceEntry:
     values: Array
     lrs: Array
     diverged_at: int
+    scheduled: bool = False  # whether the race's lr schedule drove this run
 
     @property
     def diverged(self) -> bool:
@@ -64,25 +73,29 @@ def race(
     schedule: optimizers.schedules.Schedule | None = None,
     noise: float = 0.0,
     seed: int | None = None,
+    unscheduled: Collection[str] = (),
 ) -> tuple[RaceEntry, ...]:
     """Run every ``(name, hparams)`` in ``specs`` from ``start`` for ``steps`` steps.
 
     All optimizers see the same gradient noise sequence (same ``seed``), so differences in
     the picture come from the update rules alone. Those in ``optimizers.NEEDS_HESSIAN``
     (Newton's methods) also get the surface's exact Hessian (``hess_fn=surface.hessian``).
+    The entries named in ``unscheduled`` run at their constant lr, without ``schedule`` (a
+    baseline beside its decayed copy). ``name`` may be a copy (``"sgd~2"``: `base_name`).
     """
     entries = []
     start_arr = np.asarray(start, dtype=np.float64)
     for name, hparams in specs:
         opt, hess_fn = runnable(surface, name, hparams)
+        own = None if name in unscheduled else schedule
         traj = optimizers.run(
-            opt, surface.grad, start_arr, steps, schedule=schedule, hess_fn=hess_fn,
+            opt, surface.grad, start_arr, steps, schedule=own, hess_fn=hess_fn,
             noise=noise, seed=seed,
         )
         with np.errstate(all="ignore"):
             values = surface.value(traj.points)
         entries.append(_entry(name, opt.hparams, traj.points, values, traj.lrs,
-                              int(traj.diverged_at)))
+                              int(traj.diverged_at), own is not None))
     return tuple(entries)
 
 
@@ -93,22 +106,23 @@ def runnable(
 
     A line search needs the loss itself (torch's closure): L-BFGS with ``line_search_fn``
     gets the surface's value and gradient. Newton's methods (``optimizers.NEEDS_HESSIAN``)
-    get its exact Hessian; the others None.
+    get its exact Hessian; the others None. ``name`` may be a copy (`base_name`).
     """
-    if name == "lbfgs" and hparams.get("line_search_fn"):
+    if base_name(name) == "lbfgs" and hparams.get("line_search_fn"):
         hparams = {**hparams, "value_fn": surface.value, "grad_fn": surface.grad}
-    opt = optimizers.make(name, **hparams)
+    opt = optimizers.make(base_name(name), **hparams)
     return opt, surface.hessian if opt.name in optimizers.NEEDS_HESSIAN else None
 
 
 def _entry(name: str, hparams: Mapping[str, Any], points: Array, values: Array, lrs: Array,
-           diverged_at: int) -> RaceEntry:
+           diverged_at: int, scheduled: bool) -> RaceEntry:
     """A RaceEntry, its values NaN from the step it diverged at."""
     values = np.array(values, dtype=np.float64)  # a copy: the caller's array stays as it is
     if diverged_at >= 0:
         values[diverged_at:] = np.nan
     return RaceEntry(name=name, points=points, values=values, hparams=_plain(hparams),
-                     lrs=np.asarray(lrs, dtype=np.float64), diverged_at=diverged_at)
+                     lrs=np.asarray(lrs, dtype=np.float64), diverged_at=diverged_at,
+                     scheduled=scheduled)
 
 
 def _plain(hparams: Mapping[str, Any]) -> dict[str, Any]:
@@ -139,7 +153,7 @@ def race_batched(
     pick = lambda v, i: v[i].item() if isinstance(v, np.ndarray) else v  # noqa: E731
     columns = []
     for name, hparams in specs:
-        opt = optimizers.make(name, **hparams)
+        opt = optimizers.make(base_name(name), **hparams)
         hess_fn = surface.hessian if opt.name in optimizers.NEEDS_HESSIAN else None
         traj = optimizers.run(opt, surface.grad, np.asarray(start, dtype=np.float64), steps,
                               schedule=schedule, hess_fn=hess_fn)
@@ -157,7 +171,8 @@ def race_batched(
                 lane_values[i, d:] = np.nan
         columns.append([
             RaceEntry(name=name, hparams=_plain({k: pick(v, i) for k, v in opt.hparams.items()}),
-                      points=lanes[i], values=lane_values[i], lrs=lane_lrs[i], diverged_at=d)
+                      points=lanes[i], values=lane_values[i], lrs=lane_lrs[i], diverged_at=d,
+                      scheduled=schedule is not None)
             for i, d in enumerate(diverged)
         ])
     return [tuple(column[i] for column in columns) for i in range(size)]
@@ -175,7 +190,7 @@ def race_over_lrs(
     (:func:`race_batched`). First-order optimizers only: Newton's methods keep their own step
     size."""
     for name, _ in specs:
-        if name in optimizers.SECOND_ORDER:
+        if base_name(name) in optimizers.SECOND_ORDER:
             raise ValueError(f"{name} has its own step size: race it with race()")
     lr_array = np.asarray(lrs, dtype=np.float64)
     return race_batched(surface, [(name, {**hp, "lr": lr_array}) for name, hp in specs],

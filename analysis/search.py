@@ -23,6 +23,7 @@ import numpy as np
 import numpy.typing as npt
 
 import optimizers
+from analysis.race import base_name
 from analysis.sweep import gap_tolerance, reduce_runs, resolve_param, score, with_param
 from surfaces import Surface
 
@@ -262,10 +263,10 @@ def compare_search(
     grid = grid_samples(x_range, y_range, k, x_log, y_log)
     rand = random_samples(x_range, y_range, n, rng, x_log, y_log, seeds)
     allp = np.concatenate([grid, rand.reshape(-1, 2)])
-    defaults = optimizers.defaults(optimizer_name)
+    defaults = optimizers.defaults(base_name(optimizer_name))
     hp, sk = with_param(dict(base_hparams or {}), {}, xref, allp[:, 0], defaults)
     hp, sk = with_param(hp, sk, yref, allp[:, 1], defaults)
-    opt = optimizers.make(optimizer_name, **hp)
+    opt = optimizers.make(base_name(optimizer_name), **hp)
     sched = None if schedule is None else optimizers.make_schedule(schedule, **sk)
     start = surface.start if start is None else start
     f_star, gap_tol = gap_tolerance(surface, tol)

@@ -24,7 +24,7 @@ import numpy as np
 import numpy.typing as npt
 
 import optimizers
-from analysis.race import optimum_value
+from analysis.race import base_name, optimum_value
 from surfaces import Surface
 
 Array = npt.NDArray[np.float64]
@@ -104,7 +104,7 @@ def resolve_param(
     >>> resolve_param("decay", "sgd")
     (ParamRef(name='decay', target='schedule', key='decay', index=None), 'inverse_time')
     """
-    hparams = optimizers.defaults(optimizer_name)
+    hparams = optimizers.defaults(base_name(optimizer_name))
     match = _TUPLE_PARAM.match(name)
     if match and isinstance(hparams.get(match[1]), tuple):
         return ParamRef(name, "optimizer", match[1], int(match[2])), schedule
@@ -324,7 +324,7 @@ class SweepResult:
 
         This is what a click on the map loads into the race view.
         """
-        defaults = optimizers.defaults(self.optimizer)
+        defaults = optimizers.defaults(base_name(self.optimizer))
         xref, _ = resolve_param(self.x_name, self.optimizer, self.schedule)
         yref, _ = resolve_param(self.y_name, self.optimizer, self.schedule)
         hp, sk = with_param(self.base_hparams, self.schedule_kwargs, xref, float(x_value),
@@ -411,7 +411,7 @@ def sweep(
     yref, schedule = resolve_param(y_param, optimizer_name, schedule)
     base = dict(base_hparams or {})
     sk0 = dict(schedule_kwargs or {})
-    defaults = optimizers.defaults(optimizer_name)
+    defaults = optimizers.defaults(base_name(optimizer_name))
     f_star, gap_tol = gap_tolerance(surface, tol)
     ny, nx = len(yv), len(xv)
     # Blocks are slices of the lr axis when lr is swept (x by default), so that a block of
@@ -425,7 +425,7 @@ def sweep(
         xs, ys = (xv[part], yv) if by_cols else (xv, yv[part])
         hp, sk = with_param(base, sk0, xref, xs.reshape(1, -1), defaults)
         hp, sk = with_param(hp, sk, yref, ys.reshape(-1, 1), defaults)
-        opt = optimizers.make(optimizer_name, **hp)
+        opt = optimizers.make(base_name(optimizer_name), **hp)
         sched = None if schedule is None else optimizers.make_schedule(schedule, **sk)
         return reduce_runs(surface, opt, np.asarray(start), steps, tol=gap_tol, f_star=f_star,
                            schedule=sched)

@@ -16,6 +16,7 @@ import numpy as np
 import numpy.typing as npt
 
 import optimizers
+from analysis.race import base_name
 from analysis.sweep import (
     Array,
     IntArray,
@@ -87,7 +88,7 @@ def best_lr(
     start = surface.start if start is None else start
     f_star, gap_tol = gap_tolerance(surface, tol)
     hp = {k: v for k, v in dict(hparams or {}).items() if k != "lr"}
-    opt = optimizers.make(optimizer_name, lr=lr_arr, **hp)
+    opt = optimizers.make(base_name(optimizer_name), lr=lr_arr, **hp)
     sched = None if schedule is None else optimizers.make_schedule(
         schedule, **dict(schedule_kwargs or {}))
     out = reduce_runs(surface, opt, np.asarray(start, dtype=np.float64), steps,

@@ -89,7 +89,9 @@ def _step(
     new_y = lerp(y, z, ckp1) + g * (lr * (beta * (1 - ckp1) - 1))
     new_z = z - g * lr
     with np.errstate(divide="ignore", invalid="ignore"):
-        x = lerp(new_y, new_z, 1 - 1 / beta)
+        # np.divide: at beta = 0 (AdamW's betas[0] may be 0) x is undefined, inf/NaN, where
+        # Python's 1 / 0.0 would raise and stop the race itself, which never reads x.
+        x = lerp(new_y, new_z, 1 - np.divide(1.0, beta))
     return new_y, new_z, x
 
 

@@ -23,10 +23,11 @@ from scene.scene import (
 from ui import cached
 from ui.explore import basins_view, sweep_view
 from ui.exports import export_panel
+from ui.internals import internals_view
 from ui.lessons import gradcheck_view, stepthrough_view
 from ui.presentation import page_css, presentation_css
 from ui.race_panel import race_panel
-from ui.sidebar import shared_lr_note, sidebar
+from ui.sidebar import sidebar, tuned_lr_note
 from ui.state import URL_WARNINGS, load_scene_from_url_once, share_url, write_scene_to_url
 from viz import theme
 
@@ -245,13 +246,14 @@ def race_page() -> None:
         alerts.info("Pick at least one optimizer in the sidebar to start the race.")
         return
     entries = cached.race_entries(scene)
-    notes = [n for n in (shared_lr_note(scene),
+    notes = [n for n in (tuned_lr_note(scene),
                          divergence_note(entries, divergence_causes(scene, entries))) if n]
     if scene.view != "race":  # the race panel shows them in a place kept for them
         for note in notes:
             alerts.warning(note)
     _race_view(scene, presenting, notes, caption)
     if not presenting:
+        internals_view(scene, entries)
         results_table(scene, entries)
         theory_note(scene, entries)
         export_panel(scene, entries)

@@ -32,8 +32,9 @@ class Claim:
     - ``"misses"``: it never gets within that tolerance;
     - ``"diverges"``: it diverges at a step in ``[lo, hi]``;
     - ``"stable"``: it never diverges;
-    - ``"settles"``: its mean loss over the last 50 steps is at least ``lo`` times lower
-      than over steps 25-75 (the jitter of noisy gradients fades);
+    - ``"settles"``: its mean loss over steps 25-75 is between ``lo`` and ``hi`` times its
+      mean over the last 50 steps (``lo`` > 1: the jitter of noisy gradients fades; ``hi``
+      small: it does not);
     - ``"final_in"``: its final loss is in ``[lo, hi]`` (a diverged run's is +inf);
     - ``"diagonal"``: every step moves both coordinates by the same amount (a sign step);
     - ``"overshoots"``: it ends on the far side of the minimum it approached, in every
@@ -139,35 +140,47 @@ _PRESETS = (
     ),
     Preset(
         "annealing_step", "Annealing 1/3: step decay",
-        "Noisy gradients on the bowl: at a constant lr the loss keeps jittering at one level "
-        "(set the decay to none to see it). Halving lr every 50 steps lowers that level in "
-        "stages: over the last 50 steps SGD's loss is more than 10x lower than over steps "
-        "25-75. Compare with the exponential and 1/t presets.",
-        "s=bowl&opt=sgd,momentum&lr=0.3&n=300&noise=1&sch=step&dec=0.5&ss=50",
+        "Noisy gradients on the bowl. SGD #2 keeps the constant lr 0.3: its loss keeps "
+        "jittering at one level (less than 3x lower late than early). Halving lr every 50 "
+        "steps lowers that level in stages: over the last 50 steps SGD's loss is more than "
+        "10x lower than over steps 25-75, and ends below SGD #2's. Compare with the "
+        "exponential and 1/t presets.",
+        "s=bowl&opt=sgd,momentum,sgd~2&lr=0.3&n=300&noise=1&sch=step&dec=0.5&ss=50"
+        "&hp=sgd~2.decay=0",
         claims=(
+            Claim("settles", "sgd~2", hi=3),
             Claim("settles", "sgd", lo=10),
             Claim("settles", "momentum", lo=10),
+            Claim("ends_below", "sgd", "sgd~2"),
         ),
     ),
     Preset(
         "annealing_exponential", "Annealing 2/3: exponential decay",
         "Same noisy bowl; lr·0.98ᵗ shrinks smoothly, so the jitter fades continuously: over "
-        "the last 50 steps the loss is more than 5x lower than over steps 25-75.",
-        "s=bowl&opt=sgd,momentum&lr=0.3&n=300&noise=1&sch=exponential&dec=0.98",
+        "the last 50 steps the loss is more than 5x lower than over steps 25-75, while SGD "
+        "#2 at the constant lr 0.3 jitters on at one level.",
+        "s=bowl&opt=sgd,momentum,sgd~2&lr=0.3&n=300&noise=1&sch=exponential&dec=0.98"
+        "&hp=sgd~2.decay=0",
         claims=(
+            Claim("settles", "sgd~2", hi=3),
             Claim("settles", "sgd", lo=5),
             Claim("settles", "momentum", lo=5),
+            Claim("ends_below", "sgd", "sgd~2"),
         ),
     ),
     Preset(
         "annealing_inverse_time", "Annealing 3/3: 1/t decay",
         "Same noisy bowl; lr/(1 + 0.05·t) decays fast at first, then slowly: the notes' 1/t "
         "schedule, which keeps making (slow) progress late in training. Over the last 50 "
-        "steps the loss is more than 5x lower than over steps 25-75.",
-        "s=bowl&opt=sgd,momentum&lr=0.3&n=300&noise=1&sch=inverse_time&dec=0.05",
+        "steps the loss is more than 5x lower than over steps 25-75; SGD #2, at the "
+        "constant lr 0.3, stays at its jitter level.",
+        "s=bowl&opt=sgd,momentum,sgd~2&lr=0.3&n=300&noise=1&sch=inverse_time&dec=0.05"
+        "&hp=sgd~2.decay=0",
         claims=(
+            Claim("settles", "sgd~2", hi=3),
             Claim("settles", "sgd", lo=5),
             Claim("settles", "momentum", lo=5),
+            Claim("ends_below", "sgd", "sgd~2"),
         ),
     ),
     Preset(

@@ -14,7 +14,7 @@ from typing import Any
 
 import optimizers
 import surfaces
-from analysis.race import OptimizerSpec
+from analysis.race import COPY_MARK, OptimizerSpec, RaceEntry, base_name, race
 from surfaces import SURFACES, Surface
 
 CUSTOM = "custom"
@@ -60,15 +60,50 @@ KEEPS_OWN_LR = frozenset({"prodigy"})
 # The optimizers whose `momentum` hyperparameter the page's momentum slider drives.
 MOMENTUM_DRIVEN = frozenset({"momentum", "nesterov"})
 
+# Settings of one racer that are not hyperparameters of its optimizer; they travel with the
+# per-optimizer overrides (in the URL too) and take these defaults.
+ENTRY_SETTINGS = MappingProxyType({
+    "decay": True,  # follows the scene's decay schedule (False: a constant-lr baseline)
+    "lr_factor": 1.0,  # runs at lr_factor x the lr slider (auto-tune sets it; the slider
+    # then scales every tuned lr together)
+})
+MAX_COPIES = 3  # a race holds up to 3 copies of one optimizer: "sgd~2", "sgd~3", "sgd~4"
+
 HP_LIMIT = 1e6  # the largest magnitude a hyperparameter set on the page (or in a URL) may have
+
+
+def copy_names(name: str) -> tuple[str, ...]:
+    """The names the copies of optimizer ``name`` take in a race, in order."""
+    return tuple(f"{name}{COPY_MARK}{k}" for k in range(2, MAX_COPIES + 2))
+
+
+def is_entry_name(name: str) -> bool:
+    """Whether ``name`` can be raced: an optimizer, or one of its copies (`copy_names`)."""
+    base = base_name(name)
+    return base in ALL_OPTIMIZERS and (name == base or name in copy_names(base))
+
+
+# Hyperparameters whose reference default is not a finite number but which are one when
+# set: the page offers them as numbers, empty = the reference's default.
+OPTIONAL_NUMBERS = MappingProxyType({
+    ("prodigy", "beta3"): (0.0, 0.99999),  # None: sqrt(beta2)
+    ("prodigy", "growth_rate"): (1.0, HP_LIMIT),  # inf: d may grow without bound
+})
+
+
+def optional_number(name: str, param: str) -> tuple[float, float] | None:
+    """The range of racer ``name``'s hyperparameter ``param`` if it is one of the
+    `OPTIONAL_NUMBERS`, else None."""
+    return OPTIONAL_NUMBERS.get((base_name(name), param))
 
 
 def settable(default: Any) -> bool:
     """Whether the page sets a hyperparameter with this default (a widget, a URL field): a
     bool, a finite number or a tuple of finite numbers. None (L-BFGS's ``line_search_fn``
-    aside, which has its own menu; Prodigy's ``beta3``), callables (ADOPT's ``clip_lambda``),
-    strings, infinities (Prodigy's ``growth_rate``) and tuples holding any of them
-    (Adafactor's ``eps = (None, 1e-3)``) keep their defaults."""
+    aside, which has its own menu, and Prodigy's ``beta3``, one of the `OPTIONAL_NUMBERS`),
+    callables (ADOPT's ``clip_lambda``), strings, infinities (but Prodigy's ``growth_rate``)
+    and tuples holding any of them (Adafactor's ``eps = (None, 1e-3)``) keep their
+    defaults."""
     if isinstance(default, tuple):
         return bool(default) and all(settable(d) and not isinstance(d, bool) for d in default)
     if isinstance(default, bool):
@@ -91,6 +126,7 @@ def hp_bounds(default: Any, element: Any = None) -> tuple[float, float]:
 
 STEPS_RANGE = (10, 2000)
 LR_RANGE = (1e-6, 100.0)
+LR_FACTOR_RANGE = (1e-4, 1e4)  # a racer's lr as a multiple of the slider's (auto-tune)
 MOMENTUM_RANGE = (0.0, 0.999)
 NOISE_RANGE = (0.0, 100.0)
 
@@ -206,13 +242,18 @@ class Scene:
 
         Newton's methods and L-BFGS keep their own step size (default 1: a full Newton step)
         unless given one: the shared first-order lr would only make them crawl."""
-        own = name in optimizers.SECOND_ORDER or name in KEEPS_OWN_LR
-        hp: dict[str, Any] = {} if own else {"lr": self.lr}
-        if name in MOMENTUM_DRIVEN:
+        base = base_name(name)
+        own = base in optimizers.SECOND_ORDER or base in KEEPS_OWN_LR
+        factor = self.entry_setting(name, "lr_factor")
+        # (lr is None in the scene a slider's races share: ui.cached.along)
+        lr = self.lr if factor == 1.0 or self.lr is None else self.lr * factor
+        hp: dict[str, Any] = {} if own else {"lr": lr}
+        if base in MOMENTUM_DRIVEN:
             hp["momentum"] = self.momentum
-        hp.update({param: value for opt, param, value in self.overrides if opt == name})
+        hp.update({param: value for opt, param, value in self.overrides
+                   if opt == name and param not in ENTRY_SETTINGS})
         if hp.get("momentum", 1.0) == 0 and hp.get(
-                "nesterov", optimizers.defaults(name).get("nesterov")):
+                "nesterov", optimizers.defaults(base).get("nesterov")):
             # torch refuses Nesterov without momentum; at mu = 0 its update is plain SGD's,
             # so the race runs (and the legend says) exactly that
             hp["nesterov"] = False
@@ -221,10 +262,33 @@ class Scene:
     def optimizer_specs(self) -> tuple[OptimizerSpec, ...]:
         return tuple((name, self.hparams(name)) for name in self.optimizers)
 
-    def schedule_spec(self) -> tuple[str | None, dict[str, Any]]:
-        """The schedule as ``(name, kwargs)`` for ``make_schedule`` (``None`` = constant)."""
+    def race(self) -> tuple[RaceEntry, ...]:
+        """The race this scene shows (``analysis.race.race`` with all of its settings)."""
+        return race(self.get_surface(), self.optimizer_specs(), self.start_point(),
+                    self.steps, schedule=self.schedule_fn(), noise=self.noise, seed=self.seed,
+                    unscheduled=self.unscheduled())
+
+    def entry_setting(self, name: str, setting: str) -> Any:
+        """Racer ``name``'s own value of an `ENTRY_SETTINGS` setting, or its default."""
+        for opt, param, value in self.overrides:
+            if opt == name and param == setting:
+                return value
+        return ENTRY_SETTINGS[setting]
+
+    def unscheduled(self) -> frozenset[str]:
+        """The racers that run at a constant lr whatever the decay schedule."""
+        return frozenset(n for n in self.optimizers if not self.entry_setting(n, "decay"))
+
+    def lr_factors(self) -> dict[str, float]:
+        """Each racer's multiple of the lr slider, where it is not 1 (after auto-tune)."""
+        return {n: f for n in self.optimizers
+                if (f := self.entry_setting(n, "lr_factor")) != 1.0}
+
+    def schedule_spec(self, racer: str | None = None) -> tuple[str | None, dict[str, Any]]:
+        """The schedule as ``(name, kwargs)`` for ``make_schedule`` (``None`` = constant),
+        or the one racer ``racer`` runs with."""
         kind = self.schedule
-        if kind == "constant":
+        if kind == "constant" or (racer is not None and not self.entry_setting(racer, "decay")):
             return None, {}
         if kind == "step":
             return "step", {"step_size": self.step_size, "gamma": self.decay}
@@ -236,14 +300,16 @@ class Scene:
             return "cosine", {"T_max": self.steps, "eta_min": self.decay}
         raise ValueError(f"Unknown schedule {kind!r}; valid: {', '.join(SCHEDULE_LABELS)}")
 
-    def schedule_fn(self) -> optimizers.schedules.Schedule | None:
-        name, kwargs = self.schedule_spec()
+    def schedule_fn(self, racer: str | None = None) -> optimizers.schedules.Schedule | None:
+        """The decay schedule (None: constant), or the one racer ``racer`` runs with."""
+        name, kwargs = self.schedule_spec(racer)
         return None if name is None else optimizers.schedules.make_schedule(name, **kwargs)
 
     def summary(self) -> str:
         """A one-line description of the settings, for export attributions."""
-        parts = [f"lr={self.lr:g}"]
-        if MOMENTUM_DRIVEN & set(self.optimizers):
+        parts = [f"lr={self.lr:g}" + (" × each one's tuned factor" if self.lr_factors()
+                                      else "")]
+        if MOMENTUM_DRIVEN & {base_name(n) for n in self.optimizers}:
             parts.append(f"μ={self.momentum:g}")
         if self.schedule != "constant":
             parts.append(f"{SCHEDULE_LABELS[self.schedule]} decay {self.decay:g}")

@@ -17,9 +17,10 @@ import optimizers
 import surfaces
 from optimizers import LINE_SEARCHES
 from scene.scene import (
-    ALL_OPTIMIZERS,
     CUSTOM,
     DECAY_SETTINGS,
+    ENTRY_SETTINGS,
+    LR_FACTOR_RANGE,
     LR_RANGE,
     MOMENTUM_RANGE,
     NETWORK,
@@ -28,7 +29,10 @@ from scene.scene import (
     STEPS_RANGE,
     VIEWS,
     Scene,
+    base_name,
     hp_bounds,
+    is_entry_name,
+    optional_number,
     settable,
 )
 from surfaces import SURFACES
@@ -43,6 +47,7 @@ LIMITS = {
     "noise": NOISE_RANGE,
     "seed": (0, 2**31 - 1),
     "coordinate": (-1e4, 1e4),
+    "lr_factor": LR_FACTOR_RANGE,
 }
 MAX_VALUE_LENGTH = 600  # a formula may be 500 characters
 NO_OPTIMIZERS = "-"
@@ -107,7 +112,7 @@ def _optimizers(text: str) -> tuple[str, ...]:
     if text == NO_OPTIMIZERS:
         return ()
     names = tuple(n for n in text.split(",") if n)
-    unknown = [n for n in names if n not in ALL_OPTIMIZERS]
+    unknown = [n for n in names if not is_entry_name(n)]
     if unknown:
         raise ParamError(f"unknown optimizer(s) {', '.join(map(repr, unknown))}")
     if len(set(names)) != len(names):
@@ -176,9 +181,18 @@ def _overrides(text: str) -> tuple[tuple[str, str, Any], ...]:
         name, dot, param = name_param.partition(".")
         if not sep or not dot:
             raise ParamError(f"{item!r} is not 'optimizer.param=value'")
-        if name not in ALL_OPTIMIZERS:
+        if not is_entry_name(name):
             raise ParamError(f"unknown optimizer {name!r}")
-        defaults = optimizers.defaults(name)
+        if param == "decay":  # a racer's own setting: follows the decay schedule or not
+            out.append((name, param, _override_value(True, value)))
+            continue
+        if param == "lr_factor":
+            out.append((name, param, _float(value, *LIMITS["lr_factor"])))
+            continue
+        if optional_number(name, param):
+            out.append((name, param, _float(value, *optional_number(name, param))))
+            continue
+        defaults = optimizers.defaults(base_name(name))
         if param not in defaults or not (
             param in ("lr", "line_search_fn") or settable(defaults[param])
         ):
@@ -189,11 +203,11 @@ def _overrides(text: str) -> tuple[tuple[str, str, Any], ...]:
             out.append((name, param, _override_value(defaults[param], value)))
     # Validate the combination the way the optimizer factory does (e.g. nesterov + dampening).
     for name in {o[0] for o in out}:
-        hp = {p: v for n, p, v in out if n == name}
+        hp = {p: v for n, p, v in out if n == name and p not in ENTRY_SETTINGS}
         if hp.get("line_search_fn"):  # race() supplies the surface's value and gradient
             hp.update(value_fn=_stub, grad_fn=_stub)
         try:
-            optimizers.make(name, **hp)
+            optimizers.make(base_name(name), **hp)
         except (TypeError, ValueError) as err:
             raise ParamError(str(err)) from None
     return tuple(sorted(out, key=lambda o: (o[0], o[1])))

@@ -242,17 +242,55 @@ def test_basins_view_on_himmelblau_and_a_single_minimum_surface():
     assert any("basins of attraction need several" in i.value for i in at.info)
 
 
-def test_auto_tune_gives_each_optimizer_its_own_lr():
+def test_auto_tune_gives_each_optimizer_its_own_lr_which_the_slider_scales():
     at = app_with_query(s="rosenbrock", opt="sgd,adam", n="200")
     at.button(key="auto_tune").click().run()
     assert not at.exception, at.exception
-    own = {n: at.session_state[f"hp_{n}_lr"] for n in ("sgd", "adam")}
-    assert all(v is not None for v in own.values())
-    assert own["adam"] > own["sgd"]  # Adam's best lr is far larger on Rosenbrock
-    assert "adam.lr=" in at.query_params["hp"]
+    before = {e["name"]: e for e in race_entries_of(at)}
+    lrs = {n: before[n]["lr"] for n in ("sgd", "adam")}
+    assert lrs["adam"] > 10 * lrs["sgd"]  # Adam's best lr is far larger on Rosenbrock
+    assert "adam.lr_factor=" in at.query_params["hp"]
+    assert any("Auto-tuned lrs" in n and "scales them together" in n for n in panel_notes(at))
+    release(at, lr=at.session_state["lr"] * 2)  # the panel's lr slider, one move
+    after = {e["name"]: e["lr"] for e in race_entries_of(at)}
+    assert after == pytest.approx({n: 2 * lr for n, lr in lrs.items()})
+    assert race_args(at)["values"]["lr"] == pytest.approx(at.session_state["lr"])
     at.button(key="same_lr").click().run()
-    assert at.session_state["hp_adam_lr"] is None
-    assert any("unfair" in w for w in panel_notes(at))
+    assert at.session_state["hp_adam_lr_factor"] == 1.0
+    assert "hp" not in at.query_params
+    assert len({e["lr"] for e in race_entries_of(at)}) == 1
+
+
+def race_entries_of(at: AppTest) -> list[dict]:
+    """The results table's rows (optimizer label and lr), keyed back to optimizer names."""
+    from viz import theme
+
+    names = {theme.label(n): n for n in at.session_state["optimizers"]}
+    (table,) = at.dataframe
+    return [{"name": names[row["optimizer"]], "lr": row["lr"]}
+            for row in table.value.to_dict("records")]
+
+
+def test_the_same_optimizer_twice_with_its_own_lr_and_without_the_decay():
+    at = app_with_query(s="bowl", opt="sgd,sgd~2", sch="exponential", dec="0.95",
+                        hp="sgd~2.decay=0;sgd~2.lr=0.03")
+    assert not at.exception, at.exception
+    paths = race_paths(at)
+    assert set(paths) == {"sgd", "sgd~2"}
+    assert not np.allclose(paths["sgd"], paths["sgd~2"])
+    legend = [t["name"] for t in json.loads(race_args(at)["spec"])["data"]
+              if t.get("legendgroup") == "sgd~2" and t.get("showlegend", True)]
+    assert legend and "SGD #2" in legend[0] and "no decay" in legend[0]
+    # the decay slider moves only the decayed copy
+    axes = json.loads(race_args(at)["axes"])
+    assert axes["decay"]["moving"] == [0]
+    # a third SGD from the sidebar's menu: its own settings open under Advanced
+    at.menu_button(key="copy_menu").click("sgd").run()
+    assert not at.exception, at.exception
+    assert at.session_state["optimizers"] == ["sgd", "sgd~2", "sgd~3"]
+    assert at.session_state["advanced"]
+    assert at.query_params["opt"] == "sgd,sgd~2,sgd~3"
+    assert set(race_paths(at)) == {"sgd", "sgd~2", "sgd~3"}
 
 
 def test_step_through_numbers_follow_the_slider():
@@ -305,6 +343,19 @@ def test_advanced_hyperparameters_persist_when_hidden():
     at.toggle(key="advanced").set_value(False).run()  # hidden widgets keep their values
     assert "adam.betas=0.9:0.9" in at.query_params["hp"]
     np.testing.assert_array_equal(race_paths(at)["adam"], changed)
+
+
+def test_prodigys_none_and_inf_defaults_are_set_in_advanced_and_emptied_back():
+    at = app_with_query(s="ravine", opt="prodigy", n="60", hp="prodigy.beta3=0.9")
+    at.toggle(key="advanced").set_value(True).run()
+    assert not at.exception, at.exception
+    assert at.number_input(key="w_hp_prodigy_beta3").value == 0.9
+    assert at.number_input(key="w_hp_prodigy_growth_rate").value is None  # inf: empty
+    at.number_input(key="w_hp_prodigy_growth_rate").set_value(1.05).run()
+    assert "prodigy.growth_rate=1.05" in at.query_params["hp"]
+    at.number_input(key="w_hp_prodigy_beta3").set_value(None).run()
+    assert not at.exception, at.exception
+    assert at.query_params["hp"] == "prodigy.growth_rate=1.05"
 
 
 def test_second_order_methods_race_newton_stops_at_the_saddle():

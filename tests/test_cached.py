@@ -16,11 +16,12 @@ pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 
 def direct(scene: Scene):
     return race(scene.get_surface(), scene.optimizer_specs(), scene.start_point(), scene.steps,
-                schedule=scene.schedule_fn(), noise=scene.noise, seed=scene.seed)
+                schedule=scene.schedule_fn(), noise=scene.noise, seed=scene.seed,
+                unscheduled=scene.unscheduled())
 
 
 def test_the_shown_race_is_the_race():
-    for scene in (Scene(), Scene(lr=0.00123), Scene(noise=0.1, seed=3)):
+    for scene in (Scene(), Scene(lr=0.00123), Scene(noise=0.1, seed=3), SCENES[-1]):
         got, want = cached.race_entries(scene), direct(scene)
         for a, b in zip(got, want, strict=True):
             np.testing.assert_array_equal(a.points, b.points)
@@ -39,6 +40,11 @@ SCENES = [
           overrides=(("adam", "lr", 0.05),), schedule="inverse_time", decay=0.01),
     Scene(surface="bowl", optimizers=("momentum", "rmsprop"), lr=0.1, momentum=0.93,
           steps=60, schedule="step", decay=0.5, step_size=20),
+    # copies: an auto-tuned factor, a constant-lr baseline beside its decayed original
+    Scene(surface="ravine", optimizers=("sgd", "sgd~2", "momentum~2", "adam"), lr=0.02,
+          steps=80, schedule="exponential", decay=0.97,
+          overrides=(("adam", "lr_factor", 5.0), ("sgd~2", "decay", False),
+                     ("sgd~2", "lr_factor", 2.0))),
 ]
 
 

@@ -48,6 +48,13 @@ def _edge_links() -> list[str]:
             links.append(f"s=ravine&opt={name}&mom=0&lr={hi_lr:g}&view={view}")
         links.append(f"s=himmelblau&opt={name},sgd&mom=0&view=basins")
     links.append("opt=-")  # no optimizer at all
+    # a copy first (the views that run one optimizer pick it), without the decay, with a
+    # factor on the slider's lr, in every view
+    for view in VIEWS:
+        links.append("s=himmelblau&opt=momentum~2,momentum,adam&sch=exponential&dec=0.99"
+                     f"&hp=momentum~2.decay=0;adam.lr_factor=4&view={view}")
+    links.append("s=ravine&opt=prodigy,prodigy~2&hp=prodigy~2.growth_rate=1.01"
+                 ";prodigy~2.beta3=0.5")
     return links
 
 

@@ -156,10 +156,11 @@ def test_the_loss_scale_from_stats_is_the_one_from_the_curves():
     curves = [viz.loss_curve(surface, e)[0] for e in entries]
     finite = np.concatenate([c[np.isfinite(c)] for c in curves])
     lo, hi = finite.min(), finite.max()
-    scale = viz.race.loss_scale([viz.curve_stats(c) for c in curves], True)
+    scale = viz.race.loss_scale(surface, [viz.curve_stats(c) for c in curves], True)
     assert scale.loss_range == viz.race.loss_range(lo, viz.race.loss_top(curves, hi, True), True)
     assert scale.cursor == [lo, hi]
-    assert viz.race.loss_scale([viz.curve_stats(np.array([np.nan]))], True).cursor == [0.0, 1.0]
+    assert viz.race.loss_scale(surface, [viz.curve_stats(np.array([np.nan]))], True).cursor \
+        == [0.0, 1.0]
 
 
 def test_legend_names_from_legends_are_those_from_the_runs():

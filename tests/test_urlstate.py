@@ -3,6 +3,7 @@
 from dataclasses import replace
 from urllib.parse import parse_qs, urlencode
 
+import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -65,6 +66,13 @@ def test_negative_and_non_probability_hyperparameters_round_trip():
     ({"hp": "adafactor.beta2_decay=0.5"}, "'hp'"),  # the optimizer's own ValueError
     ({"hp": "sgd.momentum=-0.5"}, "'hp'"),
     ({"opt": "sgd,sgd"}, "'opt'"),
+    ({"opt": "sgd,sgd~2,sgd~2"}, "'opt'"),
+    ({"opt": "sgd~1"}, "'opt'"),  # copies are numbered from 2
+    ({"opt": "sgd~5"}, "'opt'"),  # at most three copies
+    ({"opt": "sgd~x"}, "'opt'"),
+    ({"hp": "sgd~2.decay=maybe"}, "'hp'"),
+    ({"hp": "sgd.lr_factor=0"}, "'hp'"),
+    ({"hp": "sgd~9.lr=0.1"}, "'hp'"),
     ({"sch": "warp"}, "'sch'"),
     ({"start": "1;2"}, "'start'"),
     ({"start": "99,99"}, "'start'"),
@@ -102,10 +110,16 @@ def scenes(draw) -> Scene:
     schedule = draw(st.sampled_from(list(SCHEDULE_LABELS)))
     lo, hi = DECAY_SETTINGS[schedule][1] if schedule in DECAY_SETTINGS else (0.0, 1.0)
     start = draw(st.none() | st.tuples(st.floats(x0, x1), st.floats(y0, y1)))
+    if names and draw(st.booleans()):  # a copy of the first, e.g. "sgd~2"
+        names.append(f"{names[0]}~{draw(st.integers(2, 4))}")
     overrides = []
     for name in names:
         if draw(st.booleans()):
             overrides.append((name, "lr", draw(st.floats(1e-6, 100.0))))
+        if draw(st.booleans()):
+            overrides.append((name, "lr_factor", draw(st.floats(1e-4, 1e4))))
+        if draw(st.booleans()):
+            overrides.append((name, "decay", False))
     return replace(
         Scene().with_surface(surface), optimizers=tuple(names),
         lr=draw(st.floats(1e-6, 100.0)), momentum=draw(st.floats(0.0, 0.999)),
@@ -143,3 +157,16 @@ def test_custom_surface_round_trips_and_bad_formulas_fall_back():
     assert scene.surface == "rosenbrock" and "'f'" in warnings[0]
     _, warnings = scene_from_query({"s": "custom", "b": "3,1,0,1"})
     assert "'b'" in warnings[0]
+
+
+def test_hyperparameters_whose_default_is_none_or_inf_are_set_as_numbers():
+    scene, warnings = scene_from_query(
+        {"opt": "prodigy", "hp": "prodigy.beta3=0.9;prodigy.growth_rate=1.02"})
+    assert warnings == []
+    assert scene.hparams("prodigy") == {"beta3": 0.9, "growth_rate": 1.02}
+    assert round_trip(scene) == (scene, [])
+    default = scene_from_query({"opt": "prodigy"})[0]
+    # a growth rate of 1.02 per step holds d back: the race is not the default one
+    assert not np.allclose(scene.race()[0].points, default.race()[0].points)
+    for bad in ("prodigy.beta3=1.5", "prodigy.growth_rate=0.5", "prodigy.growth_rate=inf"):
+        assert "'hp'" in scene_from_query({"opt": "prodigy", "hp": bad})[1][0], bad

@@ -15,7 +15,7 @@ import viz
 from analysis import race
 from scene import Scene
 from surfaces import SURFACES, get_surface
-from viz.race import MAX_FRAMES, TRAIL, frame_steps
+from viz.race import MAX_FRAMES, TRAIL, frame_steps, map_loss_span, race_motion
 from viz.spec import SpecFigure, decode_typed_array, typed_array
 
 
@@ -231,3 +231,31 @@ def test_a_run_that_blows_up_leaves_the_loss_panel_through_its_top():
     assert max(peaks) > max(starts) * 10.0 ** (HEADROOM_DECADES + 2)
     assert hi <= np.ceil(np.log10(max(starts)) + HEADROOM_DECADES) + 0.15
     assert lo < np.log10(min(np.nanmin(viz.loss_curve(surface, e)[0]) for e in entries))
+
+
+@pytest.mark.parametrize("name", ["saddle", "monkey_saddle"])
+def test_a_run_escaping_to_minus_infinity_leaves_the_loss_axis_through_its_bottom(name):
+    """Unbounded below: the linear loss axis stays within the losses on the map, so the
+    runs that stay are not flattened by one that fell to -1e11."""
+    surface, entries = default_race(name, steps=400, lr=0.3, names=("sgd", "adam"))
+    fell = [e for e in entries if np.nanmin(e.values) < -1e3]
+    assert fell, "the lr 0.3 run should escape far down the saddle"
+    motion = race_motion(surface, entries)
+    floor, ceiling = map_loss_span(surface)
+    lo, hi = motion.loss_range
+    assert not motion.log
+    assert floor - 0.1 * (ceiling - floor) <= lo < floor
+    assert hi - lo < 2 * (ceiling - floor)
+
+
+def test_copies_of_an_optimizer_are_told_apart_from_it_and_each_other():
+    from scene.scene import ALL_OPTIMIZERS, copy_names
+    from viz import theme
+
+    for name in ALL_OPTIMIZERS:
+        racers = (name, *copy_names(name))
+        assert [theme.label(n) for n in racers[1:]] == [
+            f"{theme.label(name)} #{k}" for k in range(2, len(racers) + 1)]
+        styles = {(theme.color(n), theme.dash(n)) for n in racers}
+        assert len(styles) == len(racers), name
+        assert all(theme.symbol(n) == theme.symbol(name) + "-open" for n in racers[1:])

@@ -19,7 +19,9 @@ import streamlit as st
 import optimizers
 import viz
 from analysis import race
-from analysis.race import RaceEntry, race_batched
+from analysis.internals import Internals
+from analysis.internals import internals as analysis_internals
+from analysis.race import RaceEntry, base_name, race_batched
 from scene import stops
 from scene.scene import KEEPS_OWN_LR, MOMENTUM_DRIVEN, Scene
 
@@ -58,12 +60,14 @@ def race_entries(scene: Scene) -> tuple[RaceEntry, ...]:
 
 
 def run_key(scene: Scene, name: str, axis: str | None = None) -> tuple:
-    """Everything optimizer ``name``'s run in ``scene`` depends on (but noise and seed), in
-    plain values (cheap to hash): surface, start, steps, schedule, hyperparameters (without
-    ``axis``'s)."""
-    schedule = (scene.schedule,) if scene.schedule == "constant" else (
-        scene.schedule, scene.step_size, scene.decay)
+    """Everything racer ``name``'s run in ``scene`` depends on (but noise and seed), in
+    plain values (cheap to hash): surface, start, steps, schedule (none for a racer without
+    the decay), hyperparameters (without ``axis``'s; along the lr, its lr factor)."""
+    constant = scene.schedule == "constant" or not scene.entry_setting(name, "decay")
+    schedule = ("constant",) if constant else (scene.schedule, scene.step_size, scene.decay)
     hparams = tuple(sorted((k, v) for k, v in scene.hparams(name).items() if k != axis))
+    if axis == "lr":  # the lr is the slider's times this racer's factor (auto-tune)
+        hparams += (("lr_factor", scene.entry_setting(name, "lr_factor")),)
     surface = (scene.surface, scene.formula, scene.bounds)
     return surface, scene.start_point(), scene.steps, schedule, name, hparams
 
@@ -71,11 +75,11 @@ def run_key(scene: Scene, name: str, axis: str | None = None) -> tuple:
 # 320: the five runs of 64 scenes.
 @st.cache_data(max_entries=320, show_spinner=False)
 def _optimizer_race(key: str, *, _scene: Scene, _name: str) -> RaceEntry:
-    """``key``: everything the run of optimizer ``_name`` depends on (``run_key``, noise and
-    seed); ``_scene`` is the scene it is raced in."""
+    """``key``: everything the run of racer ``_name`` depends on (``run_key``, noise and
+    seed); ``_scene`` is the scene it is raced in (as in ``Scene.race``)."""
     (entry,) = race(_scene.get_surface(), [(_name, _scene.hparams(_name))], _scene.start_point(),
                     _scene.steps, schedule=_scene.schedule_fn(), noise=_scene.noise,
-                    seed=_scene.seed)
+                    seed=_scene.seed, unscheduled=_scene.unscheduled() & {_name})
     return entry
 
 
@@ -130,7 +134,8 @@ def axis_stops(scene: Scene, axis: str) -> tuple[float, ...]:
 
 def _follows_the_slider(scene: Scene, name: str) -> bool:
     """Whether optimizer ``name`` runs at the lr slider's value in ``scene``."""
-    return name not in optimizers.SECOND_ORDER and name not in KEEPS_OWN_LR and not any(
+    base = base_name(name)
+    return base not in optimizers.SECOND_ORDER and base not in KEEPS_OWN_LR and not any(
         opt == name and param == "lr" for opt, param, _ in scene.overrides)
 
 
@@ -139,8 +144,10 @@ def axis_moves(scene: Scene, axis: str) -> list[str]:
     if axis == "lr":
         return [n for n in scene.optimizers if _follows_the_slider(scene, n)]
     if axis == "momentum":
-        return [n for n in scene.optimizers if n in MOMENTUM_DRIVEN]
-    return list(scene.optimizers) if scene.schedule in stops.DECAY_STOPS else []
+        return [n for n in scene.optimizers if base_name(n) in MOMENTUM_DRIVEN]
+    if scene.schedule not in stops.DECAY_STOPS:
+        return []
+    return [n for n in scene.optimizers if n not in scene.unscheduled()]
 
 
 def along(scene: Scene, axis: str) -> Scene:
@@ -240,8 +247,9 @@ def column_races(scene: Scene, axis: str, name: str,
         # The hyperparameters at the largest stop (Nesterov at mu = 0 becomes plain SGD in
         # Scene.hparams: not for the batch), with the slider's own one an array.
         one = replace(scene, **{axis: max(vs)})
-        hp = {**one.hparams(name), **({axis: values} if axis != "decay" else {})}
-        schedule = (replace(scene, decay=values) if axis == "decay" else one).schedule_fn()
+        moved = values * scene.entry_setting(name, "lr_factor") if axis == "lr" else values
+        hp = {**one.hparams(name), **({axis: moved} if axis != "decay" else {})}
+        schedule = (replace(scene, decay=values) if axis == "decay" else one).schedule_fn(name)
         races = race_batched(one.get_surface(), [(name, hp)], len(vs), one.start_point(),
                              one.steps, schedule=schedule)
         return [r[0] for r in races]
@@ -264,7 +272,7 @@ def column_races(scene: Scene, axis: str, name: str,
         s = replace(scene, **{axis: v})
         try:
             out.append(race(s.get_surface(), [(name, s.hparams(name))], s.start_point(),
-                            s.steps, schedule=s.schedule_fn())[0])
+                            s.steps, schedule=s.schedule_fn(name))[0])
         except ValueError:
             out.append(None)
     return out
@@ -279,3 +287,18 @@ def surface3d_figure(scene: Scene) -> viz.SpecFigure:
 def _surface3d_figure(key: str, *, _scene: Scene) -> viz.SpecFigure:
     return viz.surface3d_figure(_scene.get_surface(), grid(_scene, 70),
                                 race_entries(_scene))
+
+
+def internals(scene: Scene) -> Internals:
+    """Prodigy's d and Schedule-Free's sequences along the race (``analysis.internals``)."""
+    at = scene.race_key()
+    return _internals(key_of(at), _scene=at)
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def _internals(key: str, *, _scene: Scene) -> Internals:
+    # the race's own arguments (Scene.race), so that every run is the race's
+    return analysis_internals(_scene.get_surface(), _scene.optimizer_specs(),
+                              _scene.start_point(), _scene.steps,
+                              schedule=_scene.schedule_fn(), noise=_scene.noise,
+                              seed=_scene.seed, unscheduled=_scene.unscheduled())

@@ -13,6 +13,7 @@ import viz
 from analysis import applies_to_sweep, basins, compare_search, sweep, theory_curves
 from analysis.basins import BasinResult
 from analysis.budget import grid_sizes, max_runs
+from analysis.race import base_name
 from analysis.search import SearchComparison
 from analysis.sweep import SweepResult, default_axes
 from scene import Scene
@@ -43,10 +44,10 @@ def _base_hparams(scene: Scene, name: str) -> dict[str, Any]:
 def cached_sweep(scene: Scene, name: str, y_param: str, resolution: int) -> SweepResult:
     xs, ys = default_axes("lr", y_param, resolution, resolution)
     if y_param == "momentum" and _base_hparams(scene, name).get(
-            "nesterov", optimizers.defaults(name).get("nesterov")):
+            "nesterov", optimizers.defaults(base_name(name)).get("nesterov")):
         ys = ys[ys > 0]  # Nesterov needs a momentum (torch raises at 0; it would be plain SGD)
     # A decay sweep brings its own schedule; any other sweep runs under the race's schedule.
-    schedule, kwargs = (None, None) if y_param in ("decay", "gamma") else scene.schedule_spec()
+    schedule, kwargs = (None, None) if y_param in ("decay", "gamma") else scene.schedule_spec(name)
     return sweep(scene.get_surface(), name, _base_hparams(scene, name), x_param="lr",
                  x_values=xs, y_param=y_param, y_values=ys, start=scene.start_point(),
                  steps=scene.steps, schedule=schedule, schedule_kwargs=kwargs)
@@ -66,7 +67,7 @@ def cached_search(scene: Scene, name: str, y_param: str, x_range: tuple, y_range
 
 @st.cache_data(max_entries=8, show_spinner=False)
 def cached_basins(scene: Scene, name: str, resolution: int) -> BasinResult:
-    schedule, kwargs = scene.schedule_spec()
+    schedule, kwargs = scene.schedule_spec(name)
     return basins(scene.get_surface(), name, scene.hparams(name), resolution, scene.steps,
                   schedule=schedule, schedule_kwargs=kwargs)
 
@@ -81,12 +82,12 @@ def _load_cell(result: SweepResult) -> None:
     hparams, schedule_kwargs = result.settings(x, y)
     name = result.optimizer
     set_hp(f"hp_{name}_lr", float(hparams["lr"]))
-    if result.y_name == "momentum" and name in ("momentum", "nesterov"):
+    if result.y_name == "momentum" and base_name(name) in ("momentum", "nesterov"):
         st.session_state["momentum"] = float(hparams["momentum"])
     elif result.y_name.startswith("betas["):
         index = int(result.y_name[6])
         set_hp(f"hp_{name}_betas_{index}", float(hparams["betas"][index]))
-    elif result.y_name in optimizers.defaults(name):  # momentum, Prodigy's d_coef, ...
+    elif result.y_name in optimizers.defaults(base_name(name)):  # momentum, Prodigy's d_coef, ...
         set_hp(f"hp_{name}_{result.y_name}", float(hparams[result.y_name]))
     elif result.schedule is not None:
         st.session_state["schedule"] = result.schedule
@@ -113,7 +114,7 @@ def sweep_view(scene: Scene) -> None:
     names = scene.optimizers or ("momentum",)
     c1, c2, c3, c4 = st.columns([2, 2, 1, 2])
     name = c1.selectbox("Optimizer", names, format_func=theme.label, key="sweep_opt")
-    axes = [label for label, (_, only) in Y_AXES.items() if only is None or name in only]
+    axes = [label for label, (_, only) in Y_AXES.items() if only is None or base_name(name) in only]
     y_label = c2.selectbox("against", axes, key="sweep_y")
     resolution = _grid_select(c3, scene, RESOLUTIONS, 100, "sweep_res")
     metric = c4.radio("colour", ["final_loss", "steps_to_tol"], horizontal=True,
@@ -154,7 +155,7 @@ def sweep_view(scene: Scene) -> None:
 
 
 def _current_setting(scene: Scene, name: str, y_param: str) -> tuple[float, float] | None:
-    hp = {**optimizers.defaults(name), **scene.hparams(name)}
+    hp = {**optimizers.defaults(base_name(name)), **scene.hparams(name)}
     if y_param == "momentum":
         return (hp["lr"], float(hp.get("momentum", 0.0)))
     if y_param.startswith("betas["):

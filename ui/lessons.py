@@ -24,7 +24,7 @@ from viz.stepthrough import stepthrough_figure
 def cached_replay(scene: Scene, name: str) -> Replay:
     """The same arguments as the race, so the steps shown are the race's steps."""
     return replay(scene.get_surface(), name, scene.hparams(name), scene.start_point(),
-                  scene.steps, schedule=scene.schedule_fn(), noise=scene.noise, seed=scene.seed)
+                  scene.steps, schedule=scene.schedule_fn(name), noise=scene.noise, seed=scene.seed)
 
 
 @st.fragment

@@ -19,18 +19,23 @@ from scene.scene import (
     DECAY_SETTINGS,
     DEFAULT_BOUNDS,
     DEFAULT_FORMULA,
+    ENTRY_SETTINGS,
     KEEPS_OWN_LR,
+    LR_FACTOR_RANGE,
     MOMENTUM_DRIVEN,
     NETWORK,
     SCHEDULE_LABELS,
     STEPS_RANGE,
     Scene,
+    base_name,
+    copy_names,
     hp_bounds,
+    optional_number,
     settable,
     surface_defaults,
 )
 from surfaces import MAX_LENGTH, SURFACES, ExpressionError
-from ui.state import apply_scene, hp_key, set_hp
+from ui.state import apply_scene, hp_key, racer_state, set_hp
 from viz import theme
 
 NOISE_OPTIONS = (0.0, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0, 30.0, 100.0)
@@ -178,11 +183,16 @@ def _overrides(names: Sequence[str]) -> tuple:
     for name in names:
         if state.get(hp_key(name, "lr")) is not None:
             out.append((name, "lr", float(state[hp_key(name, "lr")])))
-        for param, default in optimizers.defaults(name).items():
-            if param == "lr" or (param == "momentum" and name in MOMENTUM_DRIVEN):
+        for param, default in ENTRY_SETTINGS.items():
+            value = state.get(hp_key(name, param), default)
+            if value != default:
+                out.append((name, param, type(default)(value)))
+        base = base_name(name)
+        for param, default in optimizers.defaults(base).items():
+            if param == "lr" or (param == "momentum" and base in MOMENTUM_DRIVEN):
                 continue
-            if param == "line_search_fn":
-                if state.get(hp_key(name, param)):
+            if param == "line_search_fn" or optional_number(name, param):
+                if state.get(hp_key(name, param)) is not None:
                     out.append((name, param, state[hp_key(name, param)]))
                 continue
             if not settable(default):
@@ -203,20 +213,28 @@ def advanced_widgets(container: Any, names: Sequence[str]) -> tuple:
     if container.toggle("Advanced hyperparameters (torch defaults)", key="advanced"):
         with container.container(border=True):
             for name in names:
-                shown = {k: v for k, v in optimizers.defaults(name).items()
-                         if k != "lr" and not (k == "momentum" and name in MOMENTUM_DRIVEN)}
+                base = base_name(name)
+                shown = {k: v for k, v in optimizers.defaults(base).items()
+                         if k != "lr" and not (k == "momentum" and base in MOMENTUM_DRIVEN)}
                 st.markdown(f"**{theme.label(name)}**")
                 _advanced_input("step size lr (empty = 1, a full step)"
-                                if name in optimizers.SECOND_ORDER
+                                if base in optimizers.SECOND_ORDER
                                 else "own lr (empty = 1: the step is its own estimate d)"
-                                if name in KEEPS_OWN_LR
+                                if base in KEEPS_OWN_LR
                                 else "own lr (empty = the shared lr)", hp_key(name, "lr"), "float",
-                                min_value=1e-6, max_value=100.0, format="%g")
+                                min_value=1e-6, max_value=100.0, format="%g", value=None)
+                if st.session_state.get("schedule", "constant") != "constant":
+                    _advanced_input("follows the decay schedule", hp_key(name, "decay"), "bool")
                 for param, default in shown.items():
                     if param == "line_search_fn":
                         _advanced_input(param, hp_key(name, param), "choice",
                                         options=[None, *LINE_SEARCHES],
                                         format_func=lambda v: v or "none (fixed step)")
+                    elif optional_number(name, param):
+                        lo, hi = optional_number(name, param)
+                        _advanced_input(f"{param} (empty = {default})", hp_key(name, param),
+                                        "float", min_value=lo, max_value=hi, format="%g",
+                                        step=0.001, value=None)  # clearable: empty = default
                     elif not settable(default):
                         continue
                     elif isinstance(default, bool):
@@ -258,22 +276,49 @@ def _current_scene_for_tuning() -> Scene:
 
 
 def _auto_tune() -> None:
+    """Each racer's best lr, kept as its multiple of the lr slider (``lr_factor``): the
+    slider then scales every tuned lr together, and the ratios between them stay."""
     scene = _current_scene_for_tuning()
-    tuned = auto_tune(scene.get_surface(), scene.optimizer_specs(), scene.start_point(),
-                      scene.steps)
+    followers = [(n, hp) for n, hp in scene.optimizer_specs() if "lr" in hp
+                 and base_name(n) not in KEEPS_OWN_LR]
+    tuned = auto_tune(scene.get_surface(), followers, scene.start_point(), scene.steps)
     lrs = {name: float(hp["lr"]) for name, hp in tuned}
     for name, value in lrs.items():
-        set_hp(hp_key(name, "lr"), value)
+        set_hp(hp_key(name, "lr"), None)
+        set_hp(hp_key(name, "lr_factor"), float(np.clip(value / scene.lr, *LR_FACTOR_RANGE)))
     st.session_state[TUNED_KEY] = (scene.surface, lrs)
 
 
 def _clear_own_lrs() -> None:
-    for name in ALL_OPTIMIZERS:
+    for name in (*ALL_OPTIMIZERS, *st.session_state.get("optimizers", ())):
         set_hp(hp_key(name, "lr"), None)
+        set_hp(hp_key(name, "lr_factor"), ENTRY_SETTINGS["lr_factor"])
+    st.session_state.pop(TUNED_KEY, None)
 
 
-def shared_lr_note(scene: Scene) -> str | None:
-    """After an auto-tune on this surface, warn when one shared lr is unfair to someone."""
+def _add_copy() -> None:
+    """Race another copy of the chosen optimizer, with its own settings (Advanced)."""
+    name = st.session_state.get("copy_menu")
+    chosen = list(st.session_state.get("optimizers", ()))
+    free = copy_names(name) if name in ALL_OPTIMIZERS else ()
+    new = next((c for c in free if c not in chosen), None)
+    if new is None:
+        return
+    st.session_state["optimizers"] = [*chosen, new]
+    for key, value in racer_state(new, {}).items():
+        set_hp(key, value)
+    st.session_state["advanced"] = True  # its own lr and decay are set there
+
+
+def tuned_lr_note(scene: Scene) -> str | None:
+    """What the lr slider does in ``scene``: after an auto-tune, that it scales every tuned
+    lr (each racer's factor shown); otherwise, when one shared lr is unfair to someone
+    (an auto-tune on this surface found lrs 10x apart), a warning."""
+    factors = scene.lr_factors()
+    if factors:
+        return ("**Auto-tuned lrs**: the lr slider scales them together (" + ", ".join(
+            f"{theme.label(n)} ×{f:.3g}" for n, f in factors.items())
+            + "). *Same lr for all* undoes it.")
     surface, tuned = st.session_state.get(TUNED_KEY, (None, {}))
     if surface != scene.surface:
         return None
@@ -309,8 +354,15 @@ def sidebar() -> Scene:
     sb.markdown("  \n".join(f"${part.strip().rstrip(',')}$"
                             for part in surface.formula.split(r"\quad")))
     sb.caption(theme.literal(surface.description))
-    chosen = tuple(sb.multiselect("Optimizers", list(ALL_OPTIMIZERS),
+    copies = [n for n in st.session_state.get("optimizers", ()) if n != base_name(n)]
+    chosen = tuple(sb.multiselect("Optimizers", [*ALL_OPTIMIZERS, *copies],
                                   format_func=theme.label, key="optimizers"))
+    if chosen:
+        sb.menu_button("Race a copy of…", [n for n in chosen if n == base_name(n)],
+                       key="copy_menu", format_func=theme.label, on_click=_add_copy,
+                       icon=":material/content_copy:", width="stretch",
+                       help="The same optimizer again with its own lr or without the "
+                            "decay (set them under Advanced): e.g. SGD at two lrs.")
     # The learning rate, momentum and decay sliders are in the race panel, beside the chart;
     # the other views have them here.
     if st.session_state.get("view", "race") != "race":
@@ -320,7 +372,8 @@ def sidebar() -> Scene:
     tune.button("Auto-tune lr", key="auto_tune", on_click=_auto_tune, width="stretch",
                 help="Give each raced optimizer its best lr for this surface and start: the "
                      "lowest loss after the chosen number of steps, over 61 lrs from 1e-5 "
-                     "to 10 (one vectorized sweep each).")
+                     "to 10 (one vectorized sweep each). The lr slider then scales every "
+                     "tuned lr together.")
     same.button("Same lr for all", key="same_lr", on_click=_clear_own_lrs, width="stretch",
                 help="Forget per-optimizer lrs: everyone uses the slider's lr.")
     schedule = schedule_settings(sb)

@@ -7,13 +7,23 @@ the widgets are drawn (first run, or inside a callback).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urlencode, urlsplit
 
 import streamlit as st
 
 import optimizers
-from scene.scene import ALL_OPTIMIZERS, DECAY_SETTINGS, DEFAULT_FORMULA, Scene, settable
+from scene.scene import (
+    ALL_OPTIMIZERS,
+    DECAY_SETTINGS,
+    DEFAULT_FORMULA,
+    ENTRY_SETTINGS,
+    Scene,
+    base_name,
+    optional_number,
+    settable,
+)
 from scene.urlstate import scene_from_query, scene_to_query
 
 URL_WARNINGS = "_url_warnings"
@@ -37,21 +47,32 @@ def scene_to_widgets(scene: Scene) -> dict[str, Any]:
     for kind, (_, _, default) in DECAY_SETTINGS.items():
         state[f"decay_{kind}"] = scene.decay if kind == scene.schedule else default
     overrides = {(n, p): v for n, p, v in scene.overrides}
-    for name in ALL_OPTIMIZERS:
-        for param, default in optimizers.defaults(name).items():
-            if param in ("lr", "line_search_fn"):  # empty unless set
-                state[hp_key(name, param)] = overrides.get((name, param))
-                continue
-            if not settable(default):  # L-BFGS's value_fn / grad_fn, ADOPT's clip_lambda, ...
-                continue
-            value = overrides.get((name, param), default)
-            if isinstance(default, tuple):
-                for i, v in enumerate(value):
-                    state[hp_key(name, param, i)] = float(v)
-            elif isinstance(default, bool):
-                state[hp_key(name, param)] = bool(value)
-            else:
-                state[hp_key(name, param)] = float(value)
+    copies = [n for n in scene.optimizers if n != base_name(n)]
+    for name in (*ALL_OPTIMIZERS, *copies):
+        state.update(racer_state(name, overrides))
+    return state
+
+
+def racer_state(name: str, overrides: Mapping[tuple[str, str], Any]) -> dict[str, Any]:
+    """The persistent keys (``hp_...``) of racer ``name``'s own settings and
+    hyperparameters: ``overrides[(name, param)]`` where given, else the defaults."""
+    state: dict[str, Any] = {}
+    for param, default in ENTRY_SETTINGS.items():
+        state[hp_key(name, param)] = overrides.get((name, param), default)
+    for param, default in optimizers.defaults(base_name(name)).items():
+        if param in ("lr", "line_search_fn") or optional_number(name, param):  # empty unless set
+            state[hp_key(name, param)] = overrides.get((name, param))
+            continue
+        if not settable(default):  # L-BFGS's value_fn / grad_fn, ADOPT's clip_lambda, ...
+            continue
+        value = overrides.get((name, param), default)
+        if isinstance(default, tuple):
+            for i, v in enumerate(value):
+                state[hp_key(name, param, i)] = float(v)
+        elif isinstance(default, bool):
+            state[hp_key(name, param)] = bool(value)
+        else:
+            state[hp_key(name, param)] = float(value)
     return state
 
 

@@ -8,6 +8,7 @@ carries only a short bright trail per optimizer (``trail`` points), never the co
 from __future__ import annotations
 
 import base64
+import functools
 import io
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -18,7 +19,7 @@ import numpy as np
 import numpy.typing as npt
 from PIL import Image
 
-from analysis.race import RaceEntry, optimum_value
+from analysis.race import RaceEntry, base_name, optimum_value
 from surfaces import Surface
 from viz import theme
 from viz.spec import Spec, SpecFigure, typed_array
@@ -88,11 +89,14 @@ def _format_gap(v: float) -> str:
     return f"{v:g}" if 1e-2 <= v <= 1e4 else f"1e{int(round(np.log10(v)))}"
 
 
-def entry_name(entry: RaceEntry, show_lr: bool = True) -> str:
-    """Legend text: the optimizer's label and its effective lr, plus its fate if it blew up."""
+def entry_name(entry: RaceEntry, show_lr: bool = True, constant: bool = False) -> str:
+    """Legend text: the optimizer's label and its effective lr (``constant``: and that it
+    ignores the race's decay schedule), plus its fate if it blew up."""
     lr = entry.hparams.get("lr")
-    text = theme.label(entry.name) + (f" · lr {lr:g}" if lr is not None and show_lr else "")
-    if entry.name == "nesterov" and not entry.hparams.get("nesterov", True):
+    text = theme.label(entry.name) + (f" · lr {lr:.4g}" if lr is not None and show_lr else "")
+    if constant:
+        text += " · no decay"
+    if base_name(entry.name) == "nesterov" and not entry.hparams.get("nesterov", True):
         text += " (μ = 0: plain SGD)"
     if entry.diverged:
         text += f" (diverged at step {entry.diverged_at})"
@@ -346,6 +350,25 @@ def loss_range(lo: float, hi: float, log: bool) -> list[float]:
 HEADROOM_DECADES = 3
 
 
+@functools.lru_cache(maxsize=64)
+def map_loss_span(surface: Surface, resolution: int = 41) -> tuple[float, float]:
+    """The lowest and highest loss on the map's window (a coarse grid of it)."""
+    with np.errstate(all="ignore"):
+        z = surface.grid(resolution)[2]
+    finite = z[np.isfinite(z)]
+    return (float(finite.min()), float(finite.max())) if finite.size else (-1.0, 1.0)
+
+
+def clip_to_map(surface: Surface, lo: float, hi: float) -> tuple[float, float]:
+    """A linear loss axis's ``[lo, hi]`` (the surfaces without a known minimum, e.g. those
+    unbounded below) within the losses on the map: a run that leaves the map towards -inf
+    leaves the loss panel through its bottom, instead of turning the axis into -7e11 ... 0
+    with every other curve a flat line at its top."""
+    floor, ceiling = map_loss_span(surface)
+    lo, hi = max(lo, floor), min(hi, ceiling)
+    return (lo, hi) if lo < hi else (floor, ceiling)
+
+
 def loss_top(curves: Sequence[Array], hi: float, log: bool) -> float:
     return _top([c[0] for c in curves if len(c)], hi, log)
 
@@ -384,22 +407,26 @@ def race_motion(surface: Surface, entries: Sequence[RaceEntry]) -> RaceMotion:
     for e in entries:
         y, log = loss_curve(surface, e)
         curves.append(y)
-    scale = loss_scale([curve_stats(c) for c in curves], log)
+    scale = loss_scale(surface, [curve_stats(c) for c in curves], log)
     return RaceMotion(names=legend_names(entries), paths=[drawn_path(e) for e in entries],
                       curves=curves, log=log, loss_range=scale.loss_range, dtick=scale.dtick,
                       cursor=scale.cursor)
 
 
 class Legend(NamedTuple):
-    """An entry's legend text without and with its lr, and its lr (None: it has none)."""
+    """What an entry's legend text depends on besides the other entries: its lr (None: it
+    has none), whether the race's schedule drove it, and :func:`entry_name`'s text for
+    each ``(show_lr, constant)``: (no, no), (no, yes), (yes, no), (yes, yes)."""
 
     lr: float | None
-    plain: str
-    with_lr: str
+    scheduled: bool
+    texts: tuple[str, str, str, str]
 
 
 def legend_of(entry: RaceEntry) -> Legend:
-    return Legend(entry.hparams.get("lr"), entry_name(entry, False), entry_name(entry, True))
+    return Legend(entry.hparams.get("lr"), entry.scheduled,
+                  tuple(entry_name(entry, show, const)  # type: ignore[arg-type]
+                        for show in (False, True) for const in (False, True)))
 
 
 def legend_names(entries: Sequence[RaceEntry | Legend]) -> list[str]:
@@ -409,7 +436,8 @@ def legend_names(entries: Sequence[RaceEntry | Legend]) -> list[str]:
     # The legend names each optimizer's lr only when they differ: a shared lr is in the
     # attribution line, and an lr slider move then changes no legend text (no legend redraw).
     show_lr = len({g.lr for g in legends}) > 1
-    return [g.with_lr if show_lr else g.plain for g in legends]
+    decayed = any(g.scheduled for g in legends)
+    return [g.texts[2 * show_lr + (decayed and not g.scheduled)] for g in legends]
 
 
 class CurveStats(NamedTuple):
@@ -449,11 +477,13 @@ class LossScale(NamedTuple):
     cursor: list[float]
 
 
-def loss_scale(stats: Sequence[CurveStats], log: bool) -> LossScale:
-    """The loss axis's range and tick spacing and the cursor's extent for curves with these
-    :func:`curve_stats`."""
+def loss_scale(surface: Surface, stats: Sequence[CurveStats], log: bool) -> LossScale:
+    """The loss axis's range and tick spacing and the cursor's extent for curves on
+    ``surface`` with these :func:`curve_stats`."""
     los = [s.lo for s in stats if s.lo == s.lo]  # NaN: no finite value
     lo, hi = (min(los), max(s.hi for s in stats if s.hi == s.hi)) if los else (0.0, 1.0)
+    if not log:  # unbounded below: a run escaping to -inf leaves through the bottom
+        lo, hi = clip_to_map(surface, lo, hi)
     top = _top([s.first for s in stats], hi, log)
     return LossScale(loss_range(lo, top, log), _decade_step(lo, top) if log else None,
                      [lo, hi])

@@ -182,7 +182,7 @@ def assemble_axis(surface: Surface, values: Sequence[float], moving: Sequence[in
             stops.append(None)
             continue
         by_entry = {**fixed, **{j: c.stats[i] for j, c in zip(moving, columns, strict=True)}}
-        scale = loss_scale([by_entry[j] for j in range(len(legend))], log)
+        scale = loss_scale(surface, [by_entry[j] for j in range(len(legend))], log)
         stops.append({"names": legend, "range": scale.loss_range, "dtick": scale.dtick,
                       "cursor": scale.cursor, "log": log,
                       "lengths": [c.lengths[i] for c in columns],

@@ -11,6 +11,8 @@ import re
 from types import MappingProxyType
 from typing import Any
 
+from analysis.race import COPY_MARK, base_name
+
 OPTIMIZER_LABELS = MappingProxyType({
     "sgd": "SGD",
     "momentum": "Momentum",
@@ -147,26 +149,47 @@ def literal(text: str) -> str:
 
 
 def label(name: str) -> str:
-    """Human label of an optimizer key (``"rmsprop" -> "RMSprop"``)."""
-    return OPTIMIZER_LABELS.get(name, name)
+    """Human label of an optimizer key (``"rmsprop" -> "RMSprop"``); a copy in a race
+    (``"sgd~2"``, `analysis.race.base_name`) is numbered: ``"SGD #2"``."""
+    base = base_name(name)
+    text = OPTIMIZER_LABELS.get(base, base)
+    return text if name == base else f"{text} #{name.partition(COPY_MARK)[2]}"
 
 
 def note(name: str) -> str:
     """The optimizer's one-line teaching note, or ``""``."""
-    return OPTIMIZER_NOTES.get(name, "")
+    return OPTIMIZER_NOTES.get(base_name(name), "")
+
+
+# How far each copy's colour is mixed towards white: a lighter shade of its optimizer's.
+_COPY_TINTS = {"2": 0.45, "3": 0.25, "4": 0.6}
 
 
 def color(name: str) -> str:
-    return OPTIMIZER_COLORS.get(name, FALLBACK_COLOR)
+    """An optimizer's colour; a copy in a race (``"sgd~2"``) a lighter shade of it (with its
+    own line style and an open marker: two SGDs must be told apart on a projector)."""
+    base = OPTIMIZER_COLORS.get(base_name(name), FALLBACK_COLOR)
+    tint = _COPY_TINTS.get(name.partition(COPY_MARK)[2], 0.0)
+    if not tint:
+        return base
+    rgb = (int(base[i:i + 2], 16) for i in (1, 3, 5))
+    return "#" + "".join(f"{round(c + (255 - c) * tint):02X}" for c in rgb)
 
 
 def symbol(name: str) -> str:
-    return OPTIMIZER_SYMBOLS.get(name, "circle")
+    base = OPTIMIZER_SYMBOLS.get(base_name(name), "circle")
+    return base if name == base_name(name) else f"{base}-open"
 
 
 def dash(name: str) -> str:
-    keys = list(OPTIMIZER_LABELS)
-    return _DASHES[keys.index(name) % len(_DASHES)] if name in OPTIMIZER_LABELS else "solid"
+    """The line style of ``name``'s path; each copy of an optimizer another one."""
+    base = base_name(name)
+    if base not in OPTIMIZER_LABELS:
+        return "solid"
+    index = list(OPTIMIZER_LABELS).index(base)
+    if name != base:  # copies 2, 3, 4: shifted by half the styles, then one more each
+        index += len(_DASHES) // 2 + int(name.partition(COPY_MARK)[2]) - 2
+    return _DASHES[index % len(_DASHES)]
 
 
 def layout_base(font_size: int = 14) -> dict[str, Any]:

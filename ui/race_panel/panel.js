@@ -18,6 +18,7 @@ import {frameAt, lastStep, stopChanges} from "./frames.js";
 import {keyStep, label, nearestStop} from "./stops.js";
 import {AXES, buildPanel, el, richText} from "./dom.js";
 import {withDownload} from "./download.js";
+import {fitDomains, mapAspect, withDomains} from "./layout.js";
 const panels = new WeakMap();  // parentElement -> its panel (the module is called per render)
 
 let plotlyLoading = null;  // one script tag for every panel of the page
@@ -75,6 +76,9 @@ class Panel {
     document.addEventListener("keydown", this.onKey);
     this.onResize = () => this.fit();
     window.addEventListener("resize", this.onResize);
+    // The sidebar opening or closing changes the chart's width, not the window's.
+    this.resizes = window.ResizeObserver ? new ResizeObserver(this.onResize) : null;
+    if (this.resizes) this.resizes.observe(this.gd);
     this.gd.addEventListener("click", (ev) => this.click(ev));
     this.handle.addEventListener("pointerdown", (ev) => this.grab(ev));
     this.handle.addEventListener("pointermove", (ev) => this.drag(ev));
@@ -141,6 +145,7 @@ class Panel {
     this.stop();
     document.removeEventListener("keydown", this.onKey);
     window.removeEventListener("resize", this.onResize);
+    if (this.resizes) this.resizes.disconnect();
     if (window.Plotly) window.Plotly.purge(this.gd);
     this.root.remove();
   }
@@ -196,9 +201,11 @@ class Panel {
     const spec = JSON.parse(data.spec);
     this.spec = JSON.parse(data.spec);  // Plotly keeps (and may change) what it is given
     this.shownStop = {};
-    const layout = Object.assign(spec.layout, {height: this.height(), autosize: true});
+    const height = this.height();
+    const fitted = withDomains(spec, this.domains(spec.layout, height));
+    const layout = Object.assign(fitted.layout, {height, autosize: true});
     try {
-      await Plotly.react(this.gd, spec.data, layout, this.config(data.config || {}));
+      await Plotly.react(this.gd, fitted.data, layout, this.config(data.config || {}));
       this.error.textContent = "";
     } catch (err) {
       this.error.textContent = "The chart could not be drawn: " + (err.message || err);
@@ -435,11 +442,23 @@ class Panel {
     return Math.max(360, Math.min(900, Math.round(window.innerHeight - top - below)));
   }
 
+  // The map's, colour bar's and loss chart's share of the chart's width at this height.
+  domains(layout, height) {
+    return fitDomains({width: this.gd.clientWidth || this.root.clientWidth, height,
+                       margin: layout.margin || {}, aspect: mapAspect(layout),
+                       fontSize: (layout.font && layout.font.size) || 14});
+  }
+
   fit() {
-    if (!window.Plotly || !this.gd.layout) return;
-    const h = this.height();
-    if (Math.abs((this.gd.layout.height || 0) - h) > 4) {
-      window.Plotly.relayout(this.gd, {height: h});
+    if (!window.Plotly || !this.gd.layout || !this.spec) return;
+    const h = this.height(), fit = this.domains(this.spec.layout, h);
+    const now = this.gd.layout.xaxis.domain || [];
+    const moved = Math.abs((now[1] || 0) - fit.map[1]) > 0.005;
+    if (Math.abs((this.gd.layout.height || 0) - h) > 4 || moved) {
+      const scale = this.gd.data.findIndex((t) => t.name === "level scale");
+      const layout = {height: h, "xaxis.domain": fit.map, "xaxis2.domain": fit.loss};
+      if (scale < 0) window.Plotly.relayout(this.gd, layout);
+      else window.Plotly.update(this.gd, {"marker.colorbar.x": fit.colorbarX}, layout, [scale]);
     }
   }
 

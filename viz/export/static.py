@@ -161,10 +161,13 @@ def _landmark_handles(ax: Axes, surface: Surface, entries: Sequence[RaceEntry]) 
 def _style(name: str, static: bool) -> dict[str, object]:
     """An optimizer's line and marker, as on the page (dashes only where paths are drawn)."""
     col, mark = theme.color(name), marker(name)
+    hollow = theme.symbol(name).endswith("-open")  # a copy of an optimizer in the race
     return {"color": col, "linewidth": 2.0,
             "linestyle": MPL_DASHES.get(theme.dash(name), "-") if static else "-",
             "marker": mark, "markersize": 8 * MARKER_SCALE.get(str(mark), 1.0),
-            "markerfacecolor": col, "markeredgecolor": "white", "markeredgewidth": 1.0}  # fmt: skip
+            "markerfacecolor": "white" if hollow else col,
+            "markeredgecolor": col if hollow else "white",
+            "markeredgewidth": 1.5 if hollow else 1.0}  # fmt: skip
 
 
 def _draw_paths(ax: Axes, entries: Sequence[RaceEntry]) -> None:
@@ -262,7 +265,9 @@ def race_picture(
     check_size(width, height)
     check_text_scale(text_scale)
     fig, canvas = _figure(width, height, text_scale)
-    handles = [Line2D([], [], label=entry_name(e), **_style(e.name, static)) for e in entries]
+    decayed = any(e.scheduled for e in entries)
+    handles = [Line2D([], [], label=entry_name(e, constant=decayed and not e.scheduled),
+                      **_style(e.name, static)) for e in entries]
     columns = 1 if len(handles) + 3 <= 6 else 2  # + minimum, saddle, start
     if loss_panel:
         # The legend's cell is as tall as its rows, up to 3/8 of the column; the loss chart

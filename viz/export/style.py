@@ -86,7 +86,7 @@ def attribution_line(surface_title: str, settings: str) -> str:
 
 def marker(name: str) -> str | MplPath:
     """The matplotlib marker of optimizer ``name`` (the page's Plotly symbol)."""
-    return _MPL_MARKERS.get(theme.symbol(name), "o")
+    return _MPL_MARKERS.get(theme.symbol(name).removesuffix("-open"), "o")
 
 
 def rgb255(color: str) -> tuple[int, int, int]:
