@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import random
 import threading
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from streamlit.proto.WidgetStates_pb2 import WidgetState
@@ -145,7 +145,12 @@ class Student:
         self.moves += 1
         s, k = self.session, self.moves
         # The lr, momentum and decay sliders are the race panel's (ui/race_panel): a move is
-        # a release of one of them at another stop.
+        # a release of one of them at another stop, after, as a browser does when the panel
+        # holds no races along that slider, a grab that asks for them (both runs count).
+        grab = None
+        if kind in ("lr", "momentum", "decay") and not s.panel_holds(kind) and \
+                s.panel_data()["sliders"].get(kind):
+            grab = self.refresh(await s.want_panel(kind))
         if kind == "lr":  # one stop right (from the top stop: back to the bottom)
             stops = s.panel_data()["sliders"]["lr"]["values"]
             at = stops.index(s.panel_data()["values"]["lr"])
@@ -164,7 +169,12 @@ class Student:
             run = await self.next_surface()
         else:
             raise ValueError(f"unknown mode {mode!r}; valid: {', '.join(MODES)}")
-        return kind, self.refresh(run)
+        run = self.refresh(run)
+        if grab is not None:  # the move took both runs
+            run = replace(run, seconds=grab.seconds + run.seconds, bytes=grab.bytes + run.bytes,
+                          exceptions=grab.exceptions + run.exceptions,
+                          status=run.status if grab.ok else grab.status)
+        return kind, run
 
     async def next_surface(self) -> RunResult:
         menu = self.element("surface")

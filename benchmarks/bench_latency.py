@@ -86,8 +86,10 @@ def key_presses(page, name: str, moves: int, received: list[int]) -> dict:
     slider = slider_locator(page, name)
     lines, charts, settles = [], [], []
     for _ in range(moves):
+        slider.focus()  # a grab: the panel asks for this slider's races if it lacks them
+        page.wait_for_timeout(50)
+        wait_idle(page)
         page.evaluate(RESET_JS)
-        slider.focus()
         before = sum(received)
         slider.press("ArrowRight")
         page.wait_for_function(TIMES_JS, polling=10, timeout=30_000)

@@ -241,6 +241,25 @@ class StreamlitSession:
         state = {"settings": {**values, **settings, "seq": self._panel_seq}}
         return await self.rerun({wid: WidgetState(id=wid, json_value=json.dumps(state))})
 
+    async def want_panel(self, axis: str) -> RunResult:
+        """Grab the race panel's ``axis`` slider when the panel holds no races along it, as
+        the browser does: its ``want`` trigger ``{axis}``, sent with this rerun only."""
+        from streamlit.components.v2.bidi_component.main import _make_trigger_id
+
+        (wid,) = [w for w, e in self.widgets.items() if getattr(e, "component_name", "")
+                  == "descent_race_panel"]
+        trigger = WidgetState(id=_make_trigger_id(wid, "events"), json_trigger_value=json.dumps(
+            [{"event": "want", "value": {"axis": axis}}]))
+        self.sent[trigger.id] = trigger
+        try:
+            return await self.rerun()
+        finally:
+            self.sent.pop(trigger.id, None)
+
+    def panel_holds(self, axis: str) -> bool:
+        """Whether the race panel was sent the races along its ``axis`` slider."""
+        return json.loads(self.panel_data()["axes"]).get(axis) is not None
+
     async def step_panel(self, axis: str = "lr", step: int = 1) -> RunResult:
         """Move the race panel's ``axis`` slider ``step`` stops from its value (like a key)."""
         data = self.panel_data()

@@ -33,6 +33,7 @@ from viz import theme
 
 TOLERANCE = 1e-3
 PANEL_KEY = "race_panel"
+HELD_AXES = "_panel_axes"
 # Views with their own controls; the race and 3D views are drawn in _race_view itself.
 OTHER_VIEWS = {"sweep": sweep_view, "basins": basins_view, "step": stepthrough_view,
                "gradcheck": gradcheck_view}
@@ -50,22 +51,45 @@ def _number_in(value: object, lo: float, hi: float) -> float | None:
     return float(value) if lo <= value <= hi else None
 
 
+def held_axes() -> frozenset[str]:
+    """The sliders whose races the panel is sent (``cached.panel_axes_json``): all three on
+    a session's first run; after a slider's release, that slider's, plus each one the panel
+    asks for when it is grabbed (``_on_want``). So a release races along no other slider:
+    the cost of a settle, paid once per student, is the moved slider's alone."""
+    return st.session_state.get(HELD_AXES, frozenset(cached.AXES))
+
+
 def _on_settings() -> None:
     """The panel's sliders were released: their values become the scene's."""
     got = _panel_state("settings")
+    state = st.session_state
+    moved = set()
     lr = _number_in(got.get("lr"), *LR_RANGE)
     momentum = _number_in(got.get("momentum"), *MOMENTUM_RANGE)
-    if lr is not None:
-        st.session_state["lr"] = lr
-    if momentum is not None:
-        st.session_state["momentum"] = momentum
+    if lr is not None and lr != state.get("lr"):
+        state["lr"] = lr
+        moved.add("lr")
+    if momentum is not None and momentum != state.get("momentum"):
+        state["momentum"] = momentum
+        moved.add("momentum")
     kind = got.get("schedule")
-    if kind in SCHEDULE_LABELS and kind != st.session_state.get("schedule"):
-        st.session_state["schedule"] = kind  # a new kind keeps its own rate
+    if kind in SCHEDULE_LABELS and kind != state.get("schedule"):
+        state["schedule"] = kind  # a new kind keeps its own rate
+        moved.add("decay")
     elif kind in DECAY_SETTINGS:
         decay = _number_in(got.get("decay"), *DECAY_SETTINGS[kind][1])
-        if decay is not None:
-            st.session_state[f"decay_{kind}"] = decay
+        if decay is not None and decay != state.get(f"decay_{kind}"):
+            state[f"decay_{kind}"] = decay
+            moved.add("decay")
+    if moved:
+        state[HELD_AXES] = frozenset(moved)
+
+
+def _on_want() -> None:
+    """A slider was grabbed whose races the panel does not hold: send them from now on."""
+    axis = _panel_state("want").get("axis")
+    if axis in cached.AXES:
+        st.session_state[HELD_AXES] = held_axes() | {axis}
 
 
 def _on_start() -> None:
@@ -204,7 +228,7 @@ def _race_view(scene: Scene, presenting: bool, notes: list[str], caption: str) -
         return
     font_size = 20 if presenting else 14
     race_panel(key=PANEL_KEY, spec_json=cached.race_figure_json(scene, font_size),
-               axes_json=cached.panel_axes_json(scene), config=config,
+               axes_json=cached.panel_axes_json(scene, held_axes()), config=config,
                attribution=viz.attribution_annotation(cached.attribution_text(scene),
                                                       font_size),
                values={"lr": scene.lr, "momentum": scene.momentum,
@@ -212,7 +236,7 @@ def _race_view(scene: Scene, presenting: bool, notes: list[str], caption: str) -
                sliders=_sliders(scene), schedules=list(SCHEDULE_LABELS.items()),
                notes=notes, caption=caption,
                clickable=st.session_state.get("pick_start", False), presenting=presenting,
-               on_settings=_on_settings, on_start=_on_start)
+               on_settings=_on_settings, on_start=_on_start, on_want=_on_want)
 
 
 def _sliders(scene: Scene) -> dict[str, dict | None]:

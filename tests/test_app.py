@@ -453,3 +453,21 @@ def test_typed_formula_shows_as_typed():
     assert not at.exception, at.exception
     texts = [m.value for m in at.markdown] + [c.value for c in at.caption]
     assert any(r"\(x\*\*2\+y\-11\)\*\*2" in t for t in texts), texts
+
+
+def test_the_panel_is_sent_the_races_of_the_sliders_it_holds_only():
+    """All three on a first visit; after a release (pages.race._on_settings), the released
+    slider's; a slider grabbed adds its own (_on_want)."""
+    from pages.race import HELD_AXES
+
+    at = app_with_query(s="ravine", opt="sgd,momentum", sch="exponential")
+    axes = json.loads(race_args(at)["axes"])
+    assert all(axes[a] is not None for a in ("lr", "momentum", "decay"))
+    at.session_state[HELD_AXES] = frozenset({"momentum"})
+    release(at, momentum=0.95)
+    axes = json.loads(race_args(at)["axes"])
+    assert axes["momentum"] is not None and axes["lr"] is None and axes["decay"] is None
+    at.session_state[HELD_AXES] = frozenset({"momentum", "lr"})
+    at.run()
+    axes = json.loads(race_args(at)["axes"])
+    assert axes["lr"] is not None and axes["decay"] is None

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import replace
 from typing import NamedTuple
 
@@ -156,15 +156,16 @@ def along(scene: Scene, axis: str) -> Scene:
     return replace(scene.race_key(), **{axis: None})
 
 
-def panel_axes_json(scene: Scene) -> str:
+def panel_axes_json(scene: Scene, axes: Collection[str] = AXES) -> str:
     """The races along each slider of the race panel through ``scene`` (``viz.scrub``), as
-    JSON ``{"lr": axis or null, "momentum": ..., "decay": ...}``. An axis is null where the
-    panel must wait for the rerun: noisy gradients (a batch would draw other noise), or no
-    raced optimizer that the slider drives."""
+    JSON ``{"lr": axis or null, "momentum": ..., "decay": ...}``, for the sliders in
+    ``axes`` (the others null: the panel asks for them when one is grabbed). An axis is
+    also null where the panel must wait for the rerun: noisy gradients (a batch would draw
+    other noise), or no raced optimizer that the slider drives."""
     parts = []
     shown = None
     for axis in AXES:
-        held = not scene.noise and axis_moves(scene, axis)
+        held = axis in axes and not scene.noise and axis_moves(scene, axis)
         if held and shown is None:
             shown = dict(zip(scene.optimizers, race_entries(scene), strict=True))
         try:

@@ -71,7 +71,8 @@ def race_panel(*, key: str, spec_json: str, axes_json: str, config: Mapping[str,
                attribution: Mapping[str, Any] | None, values: Mapping[str, Any],
                sliders: Mapping[str, Any], schedules: list[tuple[str, str]],
                notes: list[str], caption: str, clickable: bool, presenting: bool,
-               on_settings: Callable[[], None], on_start: Callable[[], None]) -> Any:
+               on_settings: Callable[[], None], on_start: Callable[[], None],
+               on_want: Callable[[], None]) -> Any:
     """Mount the race panel.
 
     ``spec_json`` is the race figure (``viz.race_figure(..., with_frames=False)``),
@@ -81,7 +82,9 @@ def race_panel(*, key: str, spec_json: str, axes_json: str, config: Mapping[str,
     (``**bold**`` allowed), shown in a place kept for them under the chart; ``caption`` the
     lecture preset's text, beside it. On a slider's release the panel sets its ``settings``
     state ``{lr, momentum, schedule, decay, seq}`` (``on_settings``); a click on the map
-    with ``clickable`` sets the ``start`` trigger ``{x, y}`` (``on_start``).
+    with ``clickable`` sets the ``start`` trigger ``{x, y}`` (``on_start``); a slider
+    grabbed whose races ``axes_json`` does not hold sets the ``want`` trigger ``{axis}``
+    (``on_want``).
     """
     if not (STATIC / "race_panel" / _VERSION / "panel.js").exists():  # a cleaner took it
         publish()
@@ -90,4 +93,4 @@ def race_panel(*, key: str, spec_json: str, axes_json: str, config: Mapping[str,
             "schedules": [list(s) for s in schedules], "notes": notes, "caption": caption,
             "clickable": clickable, "presenting": presenting, "plotly": "app/static/plotly.min.js"}
     return _component(data=data, key=key, on_settings_change=on_settings,
-                      on_start_change=on_start)
+                      on_start_change=on_start, on_want_change=on_want)

@@ -2,11 +2,13 @@
 // sliders (learning rate, momentum, decay), in the page (Streamlit Custom Components v2).
 //
 // The server sends, with each figure, the races along each slider through the current
-// settings (viz/scrub.py, decoded by payload.js). Dragging a slider draws each stop it
-// crosses from those at once (`input` events); the release reports the settings to Python
-// (`setStateValue`), whose rerun updates the table, the warnings and the URL, and sends the
-// exact figure and the new axes. Where the panel holds no race for a stop (noisy gradients,
-// a stop a batch cannot race), it waits for that rerun.
+// settings (viz/scrub.py, decoded by payload.js): all three sliders' on a first visit, then
+// the released slider's, and another slider's as soon as it is grabbed or focused (`want`).
+// Dragging a slider draws each stop it crosses from those at once (`input` events); the
+// release reports the settings to Python (`setStateValue`), whose rerun updates the table,
+// the warnings and the URL, and sends the exact figure and the new axes. Where the panel
+// holds no race for a stop (noisy gradients, a stop a batch cannot race, a slider's races
+// not arrived yet), it waits for that rerun.
 //
 // Plotly is loaded once from the app's static folder (no CDN: a lecture hall may have no
 // internet). Nothing here reads or writes the page around the panel except the keys that
@@ -50,6 +52,7 @@ class Panel {
     // Axes made stale by a release until the rerun brings new ones: the other sliders'
     // (a new lr moves every momentum stop); the released slider's own axis still holds.
     this.stale = new Set();
+    this.asked = new Set();  // the axes asked for since the scene last changed (want)
     this.seq = 0;
     this.k = null;  // the step shown (null: the last)
     this.timer = null;
@@ -63,7 +66,8 @@ class Panel {
       const s = this.sliders[axis];
       s.input.addEventListener("input", () => this.onSlide(axis, Number(s.input.value)));
       s.input.addEventListener("change", () => this.report(axis));
-      s.input.addEventListener("pointerdown", () => { this.sliding = true; });
+      s.input.addEventListener("pointerdown", () => { this.sliding = true; this.want(axis); });
+      s.input.addEventListener("focus", () => this.want(axis));
       s.input.addEventListener("pointerup", () => { this.sliding = false; });
     }
     this.kind.addEventListener("change", () => this.report(null));
@@ -186,6 +190,7 @@ class Panel {
       }
     }
     if (data.spec !== this.specText || this.drawnStop()) {
+      if (data.spec !== this.specText) this.asked = new Set();
       this.specText = data.spec;
       await this.queue(() => this.drawFigure(Plotly, data));
     } else {
@@ -338,6 +343,17 @@ class Panel {
     this.shownStop[axis] = index;
     this.showAttribution(Object.assign({}, this.attributionNow || {}, {text: stop.attribution}));
     this.syncStep();
+  }
+
+  // A slider is grabbed (or focused) whose races the panel does not hold: ask the server
+  // for them (it sends each slider's races only once asked, so that a release races along
+  // no other slider). Once per scene: an axis the server cannot hold (noise) stays null.
+  want(axis) {
+    if (!this.api || (this.axes[axis] && !this.stale.has(axis)) || this.asked.has(axis)) {
+      return;
+    }
+    this.asked.add(axis);
+    this.api.setTriggerValue("want", {axis});
   }
 
   // The value slider `axis` shows (null: hidden).
