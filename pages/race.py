@@ -34,6 +34,7 @@ from viz import theme
 TOLERANCE = 1e-3
 PANEL_KEY = "race_panel"
 HELD_AXES = "_panel_axes"
+LAST_RACE = "_panel_race"  # the last race shown, without the panel's own settings
 # Views with their own controls; the race and 3D views are drawn in _race_view itself.
 OTHER_VIEWS = {"sweep": sweep_view, "basins": basins_view, "step": stepthrough_view,
                "gradcheck": gradcheck_view}
@@ -51,12 +52,18 @@ def _number_in(value: object, lo: float, hi: float) -> float | None:
     return float(value) if lo <= value <= hi else None
 
 
-def held_axes() -> frozenset[str]:
-    """The sliders whose races the panel is sent (``cached.panel_axes_json``): all three on
-    a session's first run; after a slider's release, that slider's, plus each one the panel
-    asks for when it is grabbed (``_on_want``). So a release races along no other slider:
-    the cost of a settle, paid once per student, is the moved slider's alone."""
-    return st.session_state.get(HELD_AXES, frozenset(cached.AXES))
+def held_axes(scene: Scene) -> frozenset[str]:
+    """The sliders whose races the panel is sent with ``scene`` (``cached.panel_axes_json``):
+    all three on a session's first run; after a slider's release, that slider's; after any
+    other change of the race (start, surface, steps, optimizers...), none; plus each one the
+    panel asks for when it is grabbed (``_on_want``). So a change races along no slider
+    nobody touches: its cost, paid once per student, is the moved slider's alone."""
+    state = st.session_state
+    rest = replace(scene.race_key(), lr=0.0, momentum=0.0, schedule="", decay=0.0)
+    if state.get(LAST_RACE, rest) != rest:
+        state[HELD_AXES] = frozenset()
+    state[LAST_RACE] = rest
+    return state.get(HELD_AXES, frozenset(cached.AXES))
 
 
 def _on_settings() -> None:
@@ -89,7 +96,8 @@ def _on_want() -> None:
     """A slider was grabbed whose races the panel does not hold: send them from now on."""
     axis = _panel_state("want").get("axis")
     if axis in cached.AXES:
-        st.session_state[HELD_AXES] = held_axes() | {axis}
+        held = st.session_state.get(HELD_AXES, frozenset(cached.AXES))
+        st.session_state[HELD_AXES] = held | {axis}
 
 
 def _on_start() -> None:
@@ -228,7 +236,7 @@ def _race_view(scene: Scene, presenting: bool, notes: list[str], caption: str) -
         return
     font_size = 20 if presenting else 14
     race_panel(key=PANEL_KEY, spec_json=cached.race_figure_json(scene, font_size),
-               axes_json=cached.panel_axes_json(scene, held_axes()), config=config,
+               axes_json=cached.panel_axes_json(scene, held_axes(scene)), config=config,
                attribution=viz.attribution_annotation(cached.attribution_text(scene),
                                                       font_size),
                values={"lr": scene.lr, "momentum": scene.momentum,

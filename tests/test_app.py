@@ -457,7 +457,7 @@ def test_typed_formula_shows_as_typed():
 
 def test_the_panel_is_sent_the_races_of_the_sliders_it_holds_only():
     """All three on a first visit; after a release (pages.race._on_settings), the released
-    slider's; a slider grabbed adds its own (_on_want)."""
+    slider's; a slider grabbed adds its own (_on_want); after another change, none."""
     from pages.race import HELD_AXES
 
     at = app_with_query(s="ravine", opt="sgd,momentum", sch="exponential")
@@ -471,3 +471,5 @@ def test_the_panel_is_sent_the_races_of_the_sliders_it_holds_only():
     at.run()
     axes = json.loads(race_args(at)["axes"])
     assert axes["lr"] is not None and axes["decay"] is None
+    at.number_input(key="start_x").set_value(-1.0).run()  # another race: none until grabbed
+    assert json.loads(race_args(at)["axes"]) == {"lr": None, "momentum": None, "decay": None}
