@@ -31,9 +31,19 @@ export function lastStep(motion) {
 }
 
 // What drawing a stop changes besides the lines: the traces' names and the loss axis range,
-// each null where it stays as it is (so that no Plotly call is made for it).
+// each null where it stays as it is (so that no Plotly call is made for it). While stops
+// are drawn the loss axis only grows, to hold the stop's range too: an axis that jumps at
+// every stop of a drag is hard to read, and each change costs a redraw of the whole chart.
+// The rerun after the release brings the stop's own range.
 export function stopChanges(namesNow, names, rangeNow, range) {
   const same = (a, b) => JSON.stringify(a) === JSON.stringify(b);
+  const grown = grownRange(rangeNow, range);
   return {names: same(namesNow, names) ? null : names.slice(),
-          range: same(rangeNow, range) ? null : range.slice()};
+          range: same(rangeNow, grown) ? null : grown};
+}
+
+// The loss axis range holding both `rangeNow` (if any) and a stop's `range`.
+export function grownRange(rangeNow, range) {
+  if (!rangeNow || rangeNow.length !== 2) return range.slice();
+  return [Math.min(rangeNow[0], range[0]), Math.max(rangeNow[1], range[1])];
 }

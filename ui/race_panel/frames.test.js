@@ -42,6 +42,13 @@ test("stopChanges names only what a stop changes", () => {
   assert.deepEqual(stopChanges(names, ["SGD", "Adam"], range, [-2.15, 3.15]),
                    {names: null, range: null});
   const moved = stopChanges(names, ["SGD (diverged at step 9)", "Adam"], range, [-1.15, 5.15]);
-  assert.deepEqual(moved, {names: ["SGD (diverged at step 9)", "Adam"], range: [-1.15, 5.15]});
+  assert.deepEqual(moved, {names: ["SGD (diverged at step 9)", "Adam"], range: [-2.15, 5.15]});
   assert.deepEqual(stopChanges(names, names, undefined, range), {names: null, range});
+});
+
+test("while stops are drawn the loss axis only grows", () => {
+  const names = ["SGD"], range = [-4.15, 1.15];
+  assert.deepEqual(stopChanges(names, names, range, [-3.15, 0.15]), {names: null, range: null});
+  assert.deepEqual(stopChanges(names, names, range, [-6.15, 0.15]).range, [-6.15, 1.15]);
+  assert.deepEqual(stopChanges(names, names, range, [-1.15, 2.15]).range, [-4.15, 2.15]);
 });

@@ -16,7 +16,7 @@
 
 import {clippedPath, linePixels} from "./clip.js";
 import {decodeAxis, decodeTyped} from "./payload.js";
-import {frameAt, lastStep, stopChanges} from "./frames.js";
+import {frameAt, grownRange, lastStep, stopChanges} from "./frames.js";
 import {keyStep, label, nearestStop} from "./stops.js";
 import {AXES, buildPanel, el, richText} from "./dom.js";
 import {withDownload} from "./download.js";
@@ -299,7 +299,7 @@ class Panel {
         if (!path) continue;
         const loss = trace.yaxis === "y2";
         const xa = loss ? L.xaxis2 : L.xaxis, ya = loss ? L.yaxis2 : L.yaxis;
-        const range = loss ? stop.range : ya.range;
+        const range = loss ? grownRange(ya.range, stop.range) : ya.range;
         const px = linePixels(xs, ys, (v) => xa.c2p(v), range, ya._length,
                               loss && ya.type === "log");
         path.setAttribute("d", clippedPath(px, xa._length, ya._length));
