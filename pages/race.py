@@ -11,7 +11,7 @@ import viz
 from analysis import quadratic_theory, summarize
 from analysis.diagnose import LEARNING_RATE, MOMENTUM, UNBOUNDED, divergence_cause
 from analysis.race import RaceEntry
-from scene.presets import PRESETS
+from scene.presets import preset_of
 from scene.scene import (
     DECAY_SETTINGS,
     LR_RANGE,
@@ -211,10 +211,8 @@ def _header(scene: Scene) -> tuple[Scene, str]:
         with share.popover("Link", icon=":material/link:"):
             st.caption("This link restores exactly this scene:")
             st.code(share_url(query), language=None, wrap_lines=True)
-    preset = PRESETS.get(st.session_state.get("preset", ""))
-    caption = ""
-    if preset is not None and preset.scene().race_key() == scene.race_key():
-        caption = f"**{preset.title}.** {preset.caption}"
+    preset = preset_of(scene)  # chosen from the menu, or opened from its link
+    caption = f"**{preset.title}.** {preset.caption}" if preset is not None else ""
     with st.container():  # always there: see race_page
         if caption and scene.view != "race":
             st.info(caption)

@@ -8,6 +8,7 @@ one, so a caption cannot drift from the picture it sits on.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
@@ -275,3 +276,15 @@ description says it: momentum runs along the valley, SGD crawls, and the adaptiv
 taking steps of about lr, have barely started."""
 
 PRESETS: Mapping[str, Preset] = MappingProxyType({p.name: p for p in _PRESETS})
+
+
+@functools.lru_cache(maxsize=1)
+def _by_race() -> dict[Scene, str]:
+    return {p.scene().race_key(): name for name, p in PRESETS.items()}
+
+
+def preset_of(scene: Scene) -> Preset | None:
+    """The preset whose race ``scene`` shows (a preset's link, shared with a class, shows
+    its caption too), or None."""
+    name = _by_race().get(scene.race_key())
+    return None if name is None else PRESETS[name]

@@ -1,6 +1,7 @@
 """The page, driven headless with Streamlit's AppTest (no browser needed)."""
 
 import json
+from urllib.parse import parse_qs
 
 import numpy as np
 import pytest
@@ -473,3 +474,14 @@ def test_the_panel_is_sent_the_races_of_the_sliders_it_holds_only():
     assert axes["lr"] is not None and axes["decay"] is None
     at.number_input(key="start_x").set_value(-1.0).run()  # another race: none until grabbed
     assert json.loads(race_args(at)["axes"]) == {"lr": None, "momentum": None, "decay": None}
+
+
+def test_a_presets_link_opens_with_its_caption():
+    from scene.presets import PRESETS
+
+    preset = PRESETS["momentum_ravine"]
+    at = app_with_query(**{k: v[0] for k, v in parse_qs(preset.query).items()})
+    assert not at.exception, at.exception
+    assert race_args(at)["caption"].startswith(f"**{preset.title}.**")
+    release(at, lr=0.03)  # another race: the caption no longer tells its story
+    assert race_args(at)["caption"] == ""

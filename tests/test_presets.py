@@ -1,5 +1,6 @@
 """Lecture presets: each loads, is its own URL, and still tells the story its caption tells."""
 
+from dataclasses import replace
 from urllib.parse import parse_qs
 
 import numpy as np
@@ -121,3 +122,12 @@ def test_newton_is_attracted_to_the_saddle_saddle_free_newton_is_not():
     assert abs(entries["newton"].points[-1] - saddle).max() < 1e-6
     final = entries["saddle_free_newton"].points[-1]
     assert min(abs(surface.minima - final).max(axis=1)) < 1e-6
+
+
+@pytest.mark.parametrize("name", list(PRESETS))
+def test_a_presets_link_shows_its_own_caption(name):
+    """Each preset is a race of its own: its link (shared with a class) finds its caption."""
+    from scene.presets import preset_of
+
+    assert preset_of(PRESETS[name].scene()) is PRESETS[name]
+    assert preset_of(replace(PRESETS[name].scene(), view="sweep")) is PRESETS[name]

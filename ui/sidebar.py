@@ -330,8 +330,7 @@ def tuned_lr_note(scene: Scene) -> str | None:
 def _load_preset() -> None:
     name = st.session_state.get("preset_menu")
     if name in PRESETS:
-        apply_scene(PRESETS[name].scene())
-        st.session_state["preset"] = name
+        apply_scene(PRESETS[name].scene())  # its caption follows from the scene (preset_of)
 
 
 def preset_widgets(container: Any) -> None:
