@@ -8,7 +8,7 @@
 // the rest.
 
 // The colour bar with its labels, plus the loss chart's tick labels, at 14 px type (px).
-const GAP_PX = 95;
+const GAP_PX = 112;
 
 // The map's share of the plot's width when the chart is narrow (as in viz/race.py).
 export const MAP_SHARE = 0.55;
