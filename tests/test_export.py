@@ -439,3 +439,21 @@ def test_a_long_legend_fits_without_squeezing_the_map():
     box = legend.get_window_extent()
     assert box.x0 >= 0 and box.x1 <= 1920 and box.y0 >= 0 and box.y1 <= 1080
     assert drawn.map.get_window_extent().width > 0.35 * 1920
+
+
+def test_a_copys_head_is_an_open_marker_in_the_animation_as_in_its_legend():
+    """SGD #2's legend shows an open circle (viz.export.static._style): its head in a GIF
+    frame is one too, a ring of its colour around white; SGD's is a filled disc."""
+    from PIL import ImageDraw
+
+    from viz.export.frames import _head_shape, _Track
+
+    for name, centre_is_white in (("sgd", False), ("sgd~2", True)):
+        image = Image.new("P", (40, 40), 0)
+        track = _Track(pixels=np.array([[20.0, 20.0]]), color=7, head=_head_shape(name, 16),
+                       size=16, outside=np.zeros(2, dtype=np.int64),
+                       hollow=theme.symbol(name).endswith("-open"))
+        track.draw_head(ImageDraw.Draw(image), 0, white=1, outline=1)
+        pixels = np.asarray(image)
+        assert (pixels[20, 20] == 1) == centre_is_white, name
+        assert (pixels[20, 12:15] == 7).any(), name  # its colour on the rim

@@ -93,6 +93,7 @@ class _Track:
     head: Array | None
     size: float
     outside: npt.NDArray[np.int64]  # outside[i] = points before i that lie outside the clip box
+    hollow: bool = False  # a copy of an optimizer in the race: an open marker, as on the page
 
     def runs(self, a: int, b: int, lo: tuple[float, float], hi: tuple[float, float]) -> list:
         """The visible polylines of points ``a..b`` (inclusive)."""
@@ -106,13 +107,15 @@ class _Track:
         if self.outside[i + 1] != self.outside[i]:
             return
         x, y = self.pixels[i]
+        fill, edge = (white, self.color) if self.hollow else (self.color, white)
+        width = max(2, 2 * outline) if self.hollow else outline
         if self.head is None:
             r = self.size / 2
-            draw.ellipse([x - r, y - r, x + r, y + r], fill=self.color, outline=white,
-                         width=outline)  # fmt: skip
+            draw.ellipse([x - r, y - r, x + r, y + r], fill=fill, outline=edge,
+                         width=width)  # fmt: skip
         else:
-            draw.polygon((self.head + self.pixels[i]).ravel().tolist(), fill=self.color,
-                         outline=white, width=outline)  # fmt: skip
+            draw.polygon((self.head + self.pixels[i]).ravel().tolist(), fill=fill,
+                         outline=edge, width=width)  # fmt: skip
 
 
 @dataclass(frozen=True, eq=False)
@@ -154,6 +157,7 @@ class _Panel:
                     head=_head_shape(name, size),
                     size=size,
                     outside=np.concatenate([[0], np.cumsum(~inside)]),
+                    hollow=theme.symbol(name).endswith("-open"),
                 )
             )
         # PIL clips what is drawn on the cropped layer to the plot area.
