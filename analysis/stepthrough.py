@@ -32,7 +32,7 @@ import numpy.typing as npt
 import optimizers
 from analysis.explain import EXPLAINERS
 from analysis.explain.base import ACTUAL_STEP, GRADIENT_STEP, Step, arr, fmt, fmt_vec
-from analysis.race import runnable
+from analysis.race import base_name, runnable
 from surfaces import Surface
 
 __all__ = [
@@ -62,7 +62,7 @@ class Replay:
     Attributes
     ----------
     name : str
-        The optimizer's registry name.
+        The optimizer's registry name (or, for a copy in a race, its name there: ``sgd~2``).
     hparams : dict
         All its hyperparameters after validation (defaults included).
     points : ndarray, shape (n + 1, 2)
@@ -317,7 +317,7 @@ def explain(replay: Replay, k: int) -> StepExplanation:
         raise ValueError(f"k must be a step in 1..{n}, got {k!r}")
     k = int(k)
     s = Step(
-        name=replay.name,
+        name=base_name(replay.name),  # the rule is the optimizer's, a copy's too
         k=k,
         hp=replay.hparams,
         x=np.array(replay.points[k - 1]),
@@ -332,7 +332,7 @@ def explain(replay: Replay, k: int) -> StepExplanation:
         after=replay.states[k],
         hess=None if replay.hessians is None else np.array(replay.hessians[k - 1]),
     )
-    explainer = EXPLAINERS.get(replay.name)
+    explainer = EXPLAINERS.get(base_name(replay.name))
     if explainer is None:  # every registered optimizer has one (tests/test_stepthrough.py)
         raise ValueError(f"no explainer for optimizer {replay.name!r}: add one to "
                          "analysis.explain")

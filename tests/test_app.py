@@ -485,3 +485,11 @@ def test_a_presets_link_opens_with_its_caption():
     assert race_args(at)["caption"].startswith(f"**{preset.title}.**")
     release(at, lr=0.03)  # another race: the caption no longer tells its story
     assert race_args(at)["caption"] == ""
+
+
+def test_step_through_a_copy_names_it_and_uses_its_own_lr():
+    at = app_with_query(s="ravine", opt="sgd~2,sgd", n="40", view="step",
+                        hp="sgd~2.lr=0.03")
+    assert not at.exception, at.exception
+    heading = [m.value for m in at.markdown if "update 1" in m.value]
+    assert heading and heading[0].startswith("**SGD #2, update 1** (lr used: 0.03)"), heading

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import streamlit as st
 
@@ -23,8 +25,11 @@ from viz.stepthrough import stepthrough_figure
 @st.cache_data(max_entries=16, show_spinner=False)
 def cached_replay(scene: Scene, name: str) -> Replay:
     """The same arguments as the race, so the steps shown are the race's steps."""
-    return replay(scene.get_surface(), name, scene.hparams(name), scene.start_point(),
-                  scene.steps, schedule=scene.schedule_fn(name), noise=scene.noise, seed=scene.seed)
+    # named as the race names it: a copy is "SGD #2" here too
+    return dataclasses.replace(
+        replay(scene.get_surface(), name, scene.hparams(name), scene.start_point(),
+               scene.steps, schedule=scene.schedule_fn(name), noise=scene.noise,
+               seed=scene.seed), name=name)
 
 
 @st.fragment
