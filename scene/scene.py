@@ -262,11 +262,17 @@ class Scene:
     def optimizer_specs(self) -> tuple[OptimizerSpec, ...]:
         return tuple((name, self.hparams(name)) for name in self.optimizers)
 
+    def race_arguments(self) -> dict[str, Any]:
+        """The arguments of ``analysis.race.race`` for this scene's race (also those of
+        anything that reruns it, e.g. ``analysis.internals``)."""
+        return {"surface": self.get_surface(), "specs": self.optimizer_specs(),
+                "start": self.start_point(), "steps": self.steps,
+                "schedule": self.schedule_fn(), "noise": self.noise, "seed": self.seed,
+                "unscheduled": self.unscheduled()}
+
     def race(self) -> tuple[RaceEntry, ...]:
-        """The race this scene shows (``analysis.race.race`` with all of its settings)."""
-        return race(self.get_surface(), self.optimizer_specs(), self.start_point(),
-                    self.steps, schedule=self.schedule_fn(), noise=self.noise, seed=self.seed,
-                    unscheduled=self.unscheduled())
+        """The race this scene shows."""
+        return race(**self.race_arguments())
 
     def entry_setting(self, name: str, setting: str) -> Any:
         """Racer ``name``'s own value of an `ENTRY_SETTINGS` setting, or its default."""

@@ -299,7 +299,4 @@ def internals(scene: Scene) -> Internals:
 @st.cache_data(max_entries=32, show_spinner=False)
 def _internals(key: str, *, _scene: Scene) -> Internals:
     # the race's own arguments (Scene.race), so that every run is the race's
-    return analysis_internals(_scene.get_surface(), _scene.optimizer_specs(),
-                              _scene.start_point(), _scene.steps,
-                              schedule=_scene.schedule_fn(), noise=_scene.noise,
-                              seed=_scene.seed, unscheduled=_scene.unscheduled())
+    return analysis_internals(**_scene.race_arguments())
