@@ -13,6 +13,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
+from optimizers._adam import _betas
 from optimizers._core import (
     Array,
     Optimizer,
@@ -23,9 +24,12 @@ from optimizers._core import (
     full_shape,
     is_array,
     lerp,
+    nonnegative,
     nonzero,
     owned,
     scaled_lr,
+    valid_eps,
+    valid_lr,
 )
 
 
@@ -44,14 +48,6 @@ class ScheduleFreeState(NamedTuple):
     weight_sum: Any
     lr_max: Any
     exp_avg_sq: Array
-
-
-def _check(lr: Any, weight_decay: Any) -> tuple[Any, Any]:
-    lr = checked("lr", lr, lambda x: x >= 0.0, "Invalid learning rate: {}")
-    weight_decay = checked(
-        "weight_decay", weight_decay, lambda x: x >= 0.0, "Invalid weight_decay value: {}"
-    )
-    return lr, weight_decay
 
 
 def _init(params: Array) -> ScheduleFreeState:
@@ -174,7 +170,7 @@ def sgd_schedule_free(
     >>> y, state.z, state.x
     (array([ 0.9, -1.8]), array([ 0.9, -1.8]), array([ 0.9, -1.8]))
     """
-    lr, weight_decay = _check(lr, weight_decay)
+    lr, weight_decay = valid_lr(lr), nonnegative("weight_decay", weight_decay)
     momentum = checked(
         "momentum",
         momentum,
@@ -296,19 +292,9 @@ def adamw_schedule_free(
     >>> y.round(6)
     array([ 0.9, -1.9])
     """
-    lr, weight_decay = _check(lr, weight_decay)
-    eps = checked("eps", eps, lambda x: x >= 0.0, "Invalid epsilon value: {}")
-    if not isinstance(betas, tuple | list) or len(betas) != 2:
-        raise TypeError(f"betas must be a pair (beta1, beta2), got {betas!r}")
-    b1, b2 = (
-        checked(
-            f"betas[{i}]",
-            b,
-            lambda x: (x >= 0.0) & (x < 1.0),
-            f"Invalid beta parameter at index {i}: {{}}",
-        )
-        for i, b in enumerate(betas)
-    )
+    lr, weight_decay = valid_lr(lr), nonnegative("weight_decay", weight_decay)
+    eps = valid_eps(eps)
+    b1, b2 = _betas(betas)
     warmup_steps = as_hyper("warmup_steps", warmup_steps)
     r = as_hyper("r", r)
     power = as_hyper("weight_lr_power", weight_lr_power)

@@ -23,6 +23,7 @@ from optimizers._core import (
     is_array,
     owned,
     scaled_lr,
+    valid_lr,
     zeros,
 )
 
@@ -247,7 +248,7 @@ def rprop(
     >>> x.round(6), state.step_size.round(6)
     (array([ 0.636, -1.636]), array([0.144, 0.144]))
     """
-    lr = checked("lr", lr, lambda x: x >= 0.0, "Invalid learning rate: {}")
+    lr = valid_lr(lr)
     etaminus, etaplus = _pair("etas", etas)
     ok = (np.asarray(etaminus) > 0.0) & (np.asarray(etaminus) < 1.0) & (np.asarray(etaplus) > 1.0)
     if not np.all(ok):

@@ -63,7 +63,11 @@ def held_axes(scene: Scene) -> frozenset[str]:
     if state.get(LAST_RACE, rest) != rest:
         state[HELD_AXES] = frozenset()
     state[LAST_RACE] = rest
-    return state.get(HELD_AXES, frozenset(cached.AXES))
+    return _held()
+
+
+def _held() -> frozenset[str]:
+    return st.session_state.get(HELD_AXES, frozenset(cached.AXES))  # a first visit: all
 
 
 def _on_settings() -> None:
@@ -96,8 +100,7 @@ def _on_want() -> None:
     """A slider was grabbed whose races the panel does not hold: send them from now on."""
     axis = _panel_state("want").get("axis")
     if axis in cached.AXES:
-        held = st.session_state.get(HELD_AXES, frozenset(cached.AXES))
-        st.session_state[HELD_AXES] = held | {axis}
+        st.session_state[HELD_AXES] = _held() | {axis}
 
 
 def _on_start() -> None:

@@ -68,6 +68,21 @@ class Preset:
         return scene
 
 
+# The three annealing presets: one noisy bowl, SGD and Momentum under the schedule beside
+# SGD #2 at the constant lr (a baseline), and the same claims but for how much lower the
+# decayed runs' late loss is.
+_NOISY_BOWL = "s=bowl&opt=sgd,momentum,sgd~2&lr=0.3&n=300&noise=1&hp=sgd~2.decay=0"
+
+
+def _annealing_claims(lower: float) -> tuple[Claim, ...]:
+    return (
+        Claim("settles", "sgd~2", hi=3),
+        Claim("settles", "sgd", lo=lower),
+        Claim("settles", "momentum", lo=lower),
+        Claim("ends_below", "sgd", "sgd~2"),
+    )
+
+
 _PRESETS = (
     Preset(
         "momentum_ravine", "Momentum in a ravine",
@@ -146,28 +161,16 @@ _PRESETS = (
         "steps lowers that level in stages: over the last 50 steps SGD's loss is more than "
         "10x lower than over steps 25-75, and ends below SGD #2's. Compare with the "
         "exponential and 1/t presets.",
-        "s=bowl&opt=sgd,momentum,sgd~2&lr=0.3&n=300&noise=1&sch=step&dec=0.5&ss=50"
-        "&hp=sgd~2.decay=0",
-        claims=(
-            Claim("settles", "sgd~2", hi=3),
-            Claim("settles", "sgd", lo=10),
-            Claim("settles", "momentum", lo=10),
-            Claim("ends_below", "sgd", "sgd~2"),
-        ),
+        f"{_NOISY_BOWL}&sch=step&dec=0.5&ss=50",
+        claims=_annealing_claims(10),
     ),
     Preset(
         "annealing_exponential", "Annealing 2/3: exponential decay",
         "Same noisy bowl; lr·0.98ᵗ shrinks smoothly, so the jitter fades continuously: over "
         "the last 50 steps the loss is more than 5x lower than over steps 25-75, while SGD "
         "#2 at the constant lr 0.3 jitters on at one level.",
-        "s=bowl&opt=sgd,momentum,sgd~2&lr=0.3&n=300&noise=1&sch=exponential&dec=0.98"
-        "&hp=sgd~2.decay=0",
-        claims=(
-            Claim("settles", "sgd~2", hi=3),
-            Claim("settles", "sgd", lo=5),
-            Claim("settles", "momentum", lo=5),
-            Claim("ends_below", "sgd", "sgd~2"),
-        ),
+        f"{_NOISY_BOWL}&sch=exponential&dec=0.98",
+        claims=_annealing_claims(5),
     ),
     Preset(
         "annealing_inverse_time", "Annealing 3/3: 1/t decay",
@@ -175,14 +178,8 @@ _PRESETS = (
         "schedule, which keeps making (slow) progress late in training. Over the last 50 "
         "steps the loss is more than 5x lower than over steps 25-75; SGD #2, at the "
         "constant lr 0.3, stays at its jitter level.",
-        "s=bowl&opt=sgd,momentum,sgd~2&lr=0.3&n=300&noise=1&sch=inverse_time&dec=0.05"
-        "&hp=sgd~2.decay=0",
-        claims=(
-            Claim("settles", "sgd~2", hi=3),
-            Claim("settles", "sgd", lo=5),
-            Claim("settles", "momentum", lo=5),
-            Claim("ends_below", "sgd", "sgd~2"),
-        ),
+        f"{_NOISY_BOWL}&sch=inverse_time&dec=0.05",
+        claims=_annealing_claims(5),
     ),
     Preset(
         "noisy", "Noisy (stochastic) gradients",

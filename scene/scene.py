@@ -274,12 +274,14 @@ class Scene:
         """The race this scene shows."""
         return race(**self.race_arguments())
 
+    def override(self, name: str, param: str) -> Any:
+        """Racer ``name``'s own value of ``param`` in ``overrides``, or None."""
+        return next((v for opt, p, v in self.overrides if opt == name and p == param), None)
+
     def entry_setting(self, name: str, setting: str) -> Any:
         """Racer ``name``'s own value of an `ENTRY_SETTINGS` setting, or its default."""
-        for opt, param, value in self.overrides:
-            if opt == name and param == setting:
-                return value
-        return ENTRY_SETTINGS[setting]
+        value = self.override(name, setting)
+        return ENTRY_SETTINGS[setting] if value is None else value
 
     def unscheduled(self) -> frozenset[str]:
         """The racers that run at a constant lr whatever the decay schedule."""

@@ -63,7 +63,7 @@ def run_key(scene: Scene, name: str, axis: str | None = None) -> tuple:
     """Everything racer ``name``'s run in ``scene`` depends on (but noise and seed), in
     plain values (cheap to hash): surface, start, steps, schedule (none for a racer without
     the decay), hyperparameters (without ``axis``'s; along the lr, its lr factor)."""
-    constant = scene.schedule == "constant" or not scene.entry_setting(name, "decay")
+    constant = scene.schedule_spec(name)[0] is None  # (the decay may be None: along)
     schedule = ("constant",) if constant else (scene.schedule, scene.step_size, scene.decay)
     hparams = tuple(sorted((k, v) for k, v in scene.hparams(name).items() if k != axis))
     if axis == "lr":  # the lr is the slider's times this racer's factor (auto-tune)
@@ -135,8 +135,8 @@ def axis_stops(scene: Scene, axis: str) -> tuple[float, ...]:
 def _follows_the_slider(scene: Scene, name: str) -> bool:
     """Whether optimizer ``name`` runs at the lr slider's value in ``scene``."""
     base = base_name(name)
-    return base not in optimizers.SECOND_ORDER and base not in KEEPS_OWN_LR and not any(
-        opt == name and param == "lr" for opt, param, _ in scene.overrides)
+    return base not in optimizers.SECOND_ORDER and base not in KEEPS_OWN_LR and \
+        scene.override(name, "lr") is None
 
 
 def axis_moves(scene: Scene, axis: str) -> list[str]:

@@ -322,8 +322,8 @@ def tuned_lr_note(scene: Scene) -> str | None:
     surface, tuned = st.session_state.get(TUNED_KEY, (None, {}))
     if surface != scene.surface:
         return None
-    shared = {n: lr for n, lr in tuned.items() if n in scene.optimizers
-              and not any(o == n and p == "lr" for o, p, _ in scene.overrides)}
+    shared = {n: lr for n, lr in tuned.items()
+              if n in scene.optimizers and scene.override(n, "lr") is None}
     return shared_lr_warning(shared, scene.lr) if shared else None
 
 
