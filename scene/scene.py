@@ -244,9 +244,8 @@ class Scene:
         unless given one: the shared first-order lr would only make them crawl."""
         base = base_name(name)
         own = base in optimizers.SECOND_ORDER or base in KEEPS_OWN_LR
-        factor = self.entry_setting(name, "lr_factor")
         # (lr is None in the scene a slider's races share: ui.cached.along)
-        lr = self.lr if factor == 1.0 or self.lr is None else self.lr * factor
+        lr = None if self.lr is None else self.lr * self.entry_setting(name, "lr_factor")
         hp: dict[str, Any] = {} if own else {"lr": lr}
         if base in MOMENTUM_DRIVEN:
             hp["momentum"] = self.momentum
