@@ -7,12 +7,12 @@ the maths is in ``surfaces``/``optimizers``, the experiments in ``analysis``, th
 
 from __future__ import annotations
 
-import gc
 from pathlib import Path
 
 import streamlit as st
 
 from pages.race import race_page
+from ui.process import freeze_imports
 
 HERE = Path(__file__).resolve().parent
 
@@ -36,16 +36,6 @@ def main() -> None:
     ])
     page.run()
     freeze_imports()
-
-
-def freeze_imports() -> None:
-    """Once per process, after its first run has imported the app: move every object alive
-    then (the modules, about 180,000 objects) out of the cyclic garbage collector's reach.
-    They live as long as the process, yet each full collection walked them all, and the
-    collector runs full collections on its own while races allocate (docs/performance.md)."""
-    if gc.get_freeze_count() == 0:
-        gc.collect()  # the imports' own garbage first: frozen objects are never collected
-        gc.freeze()
 
 
 if __name__ == "__main__":

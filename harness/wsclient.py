@@ -12,6 +12,9 @@ This client sends what the frontend sends (checked against frames captured from 
   number_input ``double_value``/``int_value``, a toggle ``bool_value``), the current query
   string, the page hash, and the hashes of the cacheable messages it already holds (the
   server then sends a small ``ref_hash`` instead of the element again, as for the browser);
+* a change of a widget drawn inside a fragment (``st.fragment``) also names the fragment
+  (``fragment_id``, which every delta of the fragment carries): the server then reruns only
+  the fragment;
 * a change is complete when ``script_finished`` arrives.
 
 Unlike the browser it only re-sends the widgets it has changed: keyed widgets keep their
@@ -48,6 +51,9 @@ WIDGET_TYPES = ("slider", "selectbox", "multiselect", "number_input", "checkbox"
                 "button", "text_input", "text_area", "download_button", "button_group")
 
 
+FINISHED = ("FINISHED_SUCCESSFULLY", "FINISHED_FRAGMENT_RUN_SUCCESSFULLY")
+
+
 class ProtocolError(RuntimeError):
     """The server closed the stream or a run did not finish in time."""
 
@@ -65,7 +71,12 @@ class RunResult:
 
     @property
     def ok(self) -> bool:
-        return not self.exceptions and self.status == "FINISHED_SUCCESSFULLY"
+        return not self.exceptions and self.status in FINISHED
+
+    @property
+    def fragment(self) -> bool:
+        """Whether the server reran only a fragment (not the whole script)."""
+        return self.status == "FINISHED_FRAGMENT_RUN_SUCCESSFULLY"
 
 
 def _element_of(msg: ForwardMsg) -> tuple[str, Any] | None:
@@ -86,6 +97,7 @@ class StreamlitSession:
         self.page_script_hash = ""
         self.session_id = ""
         self.widgets: dict[str, Any] = {}  # widget id -> latest element proto
+        self.fragments: dict[str, str] = {}  # widget id -> its fragment's id ("": none)
         self.sent: dict[str, WidgetState] = {}  # widget id -> state we have set
         self.cache_age = DEFAULT_CACHE_AGE
         self._cached: dict[str, int] = {}  # message hash -> run number when last seen
@@ -126,13 +138,19 @@ class StreamlitSession:
         raise KeyError(f"no widget with label={label!r} key={key!r}; have "
                        f"{sorted(getattr(e, 'label', '?') for e in self.widgets.values())}")
 
-    async def rerun(self, states: Mapping[str, WidgetState] | None = None) -> RunResult:
+    async def rerun(self, states: Mapping[str, WidgetState] | None = None,
+                    fragment: str | None = None) -> RunResult:
         """Send ``rerun_script`` with every widget state set so far plus ``states``; wait for
-        ``script_finished``."""
+        ``script_finished``. As the browser does, a change of widgets drawn in one fragment
+        reruns that fragment (``fragment``: the fragment to name instead)."""
         if states:
             self.sent.update(states)
+            if fragment is None:
+                owners = {self.fragments.get(wid, "") for wid in states}
+                fragment = owners.pop() if len(owners) == 1 else ""
         back = BackMsg()
         client_state = back.rerun_script
+        client_state.fragment_id = fragment or ""
         client_state.query_string = self.query_string
         client_state.page_script_hash = self.page_script_hash
         client_state.widget_states.widgets.extend(self.sent.values())
@@ -149,6 +167,7 @@ class StreamlitSession:
         exceptions: list[str] = []
         elements: dict[str, Any] = {}
         charts: list[str] = []
+        owners: dict[str, str] = {}  # widget id -> fragment id, of this run's widgets
         self._runs += 1
         deadline = t0 + self.timeout
         while True:
@@ -182,6 +201,7 @@ class StreamlitSession:
                 if status == "FINISHED_EARLY_FOR_RERUN":
                     continue  # a newer run follows, as in the browser
                 self.widgets.update(elements)
+                self.fragments.update(owners)
                 self.charts = charts
                 return RunResult(time.perf_counter() - t0, nbytes, messages, status,
                                  exceptions, elements)
@@ -199,6 +219,9 @@ class StreamlitSession:
                     elements[element.id] = element
                 elif el_kind in WIDGET_TYPES and getattr(element, "id", ""):
                     elements[element.id] = element
+                wid = getattr(element, "id", "")
+                if wid in elements:
+                    owners[wid] = msg.delta.fragment_id
 
     # -- widget helpers: what the frontend sends for each kind -----------------------------
 
@@ -252,7 +275,7 @@ class StreamlitSession:
             [{"event": "want", "value": {"axis": axis}}]))
         self.sent[trigger.id] = trigger
         try:
-            return await self.rerun()
+            return await self.rerun(fragment=self.fragments.get(wid, ""))
         finally:
             self.sent.pop(trigger.id, None)
 

@@ -34,6 +34,7 @@ from viz import theme
 TOLERANCE = 1e-3
 PANEL_KEY = "race_panel"
 HELD_AXES = "_panel_axes"
+WHOLE_PAGE = "_whole_page"  # set by a callback: the fragment's change needs the sidebar too
 LAST_RACE = "_panel_race"  # the last race shown, without the panel's own settings
 # Views with their own controls; the race and 3D views are drawn in _race_view itself.
 OTHER_VIEWS = {"sweep": sweep_view, "basins": basins_view, "step": stepthrough_view,
@@ -86,6 +87,7 @@ def _on_settings() -> None:
     kind = got.get("schedule")
     if kind in SCHEDULE_LABELS and kind != state.get("schedule"):
         state["schedule"] = kind  # a new kind keeps its own rate
+        state[WHOLE_PAGE] = True  # the sidebar shows the kind's settings
         moved.add("decay")
     elif kind in DECAY_SETTINGS:
         decay = _number_in(got.get("decay"), *DECAY_SETTINGS[kind][1])
@@ -110,6 +112,12 @@ def _on_start() -> None:
     if isinstance(x, int | float) and isinstance(y, int | float):
         st.session_state["start_x"] = float(x)
         st.session_state["start_y"] = float(y)
+        st.session_state[WHOLE_PAGE] = True  # the sidebar shows the start
+
+
+def _exit_presentation() -> None:
+    st.session_state["present"] = False
+    st.session_state[WHOLE_PAGE] = True  # the sidebar and its toggle come back
 
 
 def divergence_note(entries: tuple[RaceEntry, ...],
@@ -208,8 +216,7 @@ def _header(scene: Scene) -> tuple[Scene, str]:
         label_visibility="collapsed"))
     query = write_scene_to_url(scene)
     if st.session_state.get("present", False):  # in the header's row: the chart keeps room
-        share.button("Exit presentation", key="exit_present",
-                     on_click=lambda: st.session_state.update(present=False))
+        share.button("Exit presentation", key="exit_present", on_click=_exit_presentation)
     else:
         with share.popover("Link", icon=":material/link:"):
             st.caption("This link restores exactly this scene:")
@@ -265,15 +272,26 @@ def race_page() -> None:
     # chart keeps its place in the page: a chart that moves is re-mounted by Streamlit (a
     # full redraw), and a component re-mounted during a rerun may never be sent its figure.
     load_scene_from_url_once()
-    presenting = st.session_state.get("present", False)
     # In the sidebar: an element in the main column would add its gap above the title.
     st.sidebar.markdown(page_css(), unsafe_allow_html=True)
     with st.container():
         for warning in st.session_state.get(URL_WARNINGS, []):
             st.warning(warning)
-        if presenting:
+        if st.session_state.get("present", False):
             st.markdown(presentation_css(), unsafe_allow_html=True)
-    scene, caption = _header(sidebar())
+    scene = sidebar()
+    if st.session_state.get("view", "race") == "race":
+        race_main(scene)
+    else:
+        main_column(scene)
+
+
+def main_column(base: Scene) -> None:
+    """Everything right of the sidebar. ``base`` is the sidebar's scene, with the race
+    panel's settings as they are now (``race_main`` may run without the sidebar)."""
+    scene = panel_settings(base)
+    presenting = st.session_state.get("present", False)
+    scene, caption = _header(scene)
     alerts = st.container()
     if not scene.optimizers:
         alerts.info("Pick at least one optimizer in the sidebar to start the race.")
@@ -290,3 +308,26 @@ def race_page() -> None:
         results_table(scene, entries)
         theory_note(scene, entries)
         export_panel(scene, entries)
+
+
+@st.fragment
+def race_main(base: Scene) -> None:
+    """The race view's main column as a fragment: a release of the panel's sliders (or a
+    grab, an export, the view switch) reruns it alone, not the sidebar, which costs about as
+    much and is paid once per student per move (docs/performance.md). A change the sidebar
+    shows (another view, a start clicked on the map, another kind of decay) reruns the whole
+    page."""
+    if st.session_state.pop(WHOLE_PAGE, False) or \
+            st.session_state.get("view", "race") != "race":
+        st.rerun(scope="app")
+    main_column(base)
+
+
+def panel_settings(base: Scene) -> Scene:
+    """``base`` with the race panel's lr, momentum and decay rate as they are now: a
+    fragment rerun keeps the sidebar's scene of the last whole run."""
+    state = st.session_state
+    kind = base.schedule  # a new kind reruns the whole page (_on_settings)
+    decay = float(state[f"decay_{kind}"]) if kind in DECAY_SETTINGS else base.decay
+    return replace(base, lr=float(state.get("lr", base.lr)),
+                   momentum=float(state.get("momentum", base.momentum)), decay=decay)

@@ -328,6 +328,28 @@ def test_clicking_the_map_sets_the_start(page, server):
     assert error_elements(page) == []
 
 
+def test_what_the_sidebar_shows_follows_the_race_panel_and_the_view(page, server):
+    """A release reruns only the race view (a fragment), not the sidebar; what the sidebar
+    shows follows all the same: the decay kind's own setting, and the sliders of a view
+    without the panel, and back."""
+    open_app(page, server, "s=bowl")
+    assert page.get_by_label("decay every N steps").count() == 0
+    page.locator(".rp-kind").select_option("step")
+    page.get_by_label("decay every N steps").wait_for()
+    wait_idle(page)
+    assert "sch=step" in page.evaluate("() => window.location.search")
+    sidebar_momentum = page.locator("[data-testid='stSidebar']").get_by_text(
+        "Momentum μ (Momentum, Nesterov)")
+    page.get_by_text("3D surface", exact=True).click()
+    sidebar_momentum.wait_for()
+    wait_idle(page)
+    page.get_by_text("Race", exact=True).click()
+    page.locator(SLIDER["lr"]).wait_for()
+    wait_idle(page)
+    assert sidebar_momentum.count() == 0, "the momentum slider is the panel's again"
+    assert error_elements(page) == []
+
+
 def test_dragging_the_start_ring_moves_the_start(page, server):
     from surfaces import SURFACES
 
@@ -428,6 +450,10 @@ def test_presentation_mode_keeps_the_sliders_and_fills_the_screen(page, server):
     assert page.locator(".rp-presenting").count() == 1
     play = page.locator(".rp-play-btn").bounding_box()
     assert play["y"] + play["height"] <= page.viewport_size["height"], "Play is off-screen"
+    page.locator(".st-key-exit_present button").click()  # and back: the sidebar returns
+    page.locator(".st-key-present").wait_for()
+    page.wait_for_function(f"() => ({width})() < {before} + 50", timeout=20_000)
+    assert page.locator(".rp-presenting").count() == 0
     assert error_elements(page) == []
 
 
@@ -474,6 +500,7 @@ def test_protocol_client_matches_the_browser(page, server):
     states = [w for w in change.widget_states.widgets if w.WhichOneof("value") == "json_value"]
     assert len(states) == 1
     browser_lr = json.loads(states[0].json_value)["settings"]["lr"]
+    assert change.fragment_id, "the race view's release should rerun only its fragment"
     browser_panels = [m.delta.new_element.bidi_component.json
                       for m in map(ForwardMsg.FromString, received[n_received:])
                       if m.WhichOneof("type") == "delta"
@@ -496,17 +523,22 @@ def test_protocol_client_matches_the_browser(page, server):
     grabs = grabs()
     assert [json.loads(g.json_trigger_value) for g in grabs] == [
         [{"event": "want", "value": {"axis": "momentum"}}]]
+    grab_fragment = [BackMsg.FromString(m).rerun_script.fragment_id for m in sent[n_sent:]
+                     if BackMsg.FromString(m).rerun_script.widget_states.widgets][-1]
 
     async def protocol() -> tuple[float, list[str], str, list[bool]]:
         async with StreamlitSession.connect(server.url, query_string="s=bowl") as s:
             first = await s.rerun()
             assert first.ok, first
             run = await s.step_panel("lr", +1)
-            assert run.ok, run
+            assert run.ok and run.fragment, run  # as the browser's: the fragment alone
             out = (s.panel_data()["values"]["lr"], list(s.charts), s.query_string)
             held = [s.panel_holds("lr"), s.panel_holds("momentum")]
             grab = await s.want_panel("momentum")
-            assert grab.ok, grab
+            assert grab.ok and grab.fragment, grab
+            panel_fragments = {s.fragments[w] for w, e in s.widgets.items()
+                               if getattr(e, "component_name", "") == "descent_race_panel"}
+            assert panel_fragments == {change.fragment_id} == {grab_fragment}
             return (*out, held + [s.panel_holds("momentum")])
 
     # Playwright's sync API runs an event loop in this thread: use another one.
