@@ -23,6 +23,7 @@ import {keyStep, label, nearestStop} from "./stops.js";
 import {AXES, buildPanel, el, richText} from "./dom.js";
 import {withDownload} from "./download.js";
 import {fitDomains, mapAspect, withDomains} from "./layout.js";
+import {StartRing} from "./start.js";
 const panels = new WeakMap();  // parentElement -> its panel (the module is called per render)
 
 // A frame shown at once, as the step slider and a stop show it (no transition).
@@ -101,65 +102,17 @@ class Panel {
     // Plotly's hover, zoom and legend read its own data: it catches up before the pointer
     // does anything on the chart.
     this.gd.addEventListener("pointermove", () => this.catchUpSoon(), true);
-    this.handle.addEventListener("pointerdown", (ev) => this.grab(ev));
-    this.handle.addEventListener("pointermove", (ev) => this.drag(ev));
-    this.handle.addEventListener("pointerup", (ev) => this.drop(ev));
-    this.handle.addEventListener("keydown", (ev) => this.nudge(ev));
+    this.ring = new StartRing(this.handle, this.gd, () => this.startPoint(), (point) => {
+      if (!this.api) return false;
+      this.api.setTriggerValue("start", point);
+      return true;
+    });
   }
 
-  // The arrow keys move the start by a fiftieth of the map (the ring has the focus).
-  nudge(ev) {
-    const L = this.gd._fullLayout, path = this.race && this.race.paths[0];
-    const dir = {ArrowLeft: [-1, 0], ArrowRight: [1, 0], ArrowUp: [0, 1], ArrowDown: [0, -1]};
-    if (!dir[ev.key] || !L || !path || !this.api) return;
-    ev.preventDefault();
-    const [dx, dy] = dir[ev.key], xr = L.xaxis.range, yr = L.yaxis.range;
-    const clamp = (v, r) => Math.max(Math.min(r[0], r[1]), Math.min(Math.max(r[0], r[1]), v));
-    this.api.setTriggerValue("start", {
-      x: clamp(path.x[0] + dx * (xr[1] - xr[0]) / 50, xr),
-      y: clamp(path.y[0] + dy * (yr[1] - yr[0]) / 50, yr)});
-  }
-
-  // -- the start handle: drag the start of the race on the map ------------------------------
-
-  // Where the start is, in pixels of the panel (null: no race drawn).
-  startPixels() {
-    const L = this.gd._fullLayout, path = this.race && this.race.paths[0];
-    if (!L || !L.xaxis || !path || !path.x.length) return null;
-    return [this.gd.offsetLeft + L.xaxis._offset + L.xaxis.d2p(path.x[0]),
-            this.gd.offsetTop + L.yaxis._offset + L.yaxis.d2p(path.y[0])];
-  }
-
-  placeHandle() {
-    if (this.dragging) return;
-    const at = this.startPixels();
-    this.handle.hidden = !at;
-    if (at) Object.assign(this.handle.style, {left: `${at[0]}px`, top: `${at[1]}px`});
-  }
-
-  grab(ev) {
-    if (!this.api || !this.gd._fullLayout) return;
-    this.dragging = true;
-    this.handle.setPointerCapture(ev.pointerId);
-    ev.preventDefault();
-  }
-
-  // The handle follows the pointer, inside the map.
-  drag(ev) {
-    if (!this.dragging) return;
-    const L = this.gd._fullLayout, box = this.gd.getBoundingClientRect();
-    const clamp = (v, a) => Math.max(a._offset, Math.min(a._offset + a._length, v));
-    const px = clamp(ev.clientX - box.left, L.xaxis), py = clamp(ev.clientY - box.top, L.yaxis);
-    Object.assign(this.handle.style, {left: `${this.gd.offsetLeft + px}px`,
-                                      top: `${this.gd.offsetTop + py}px`});
-    this.dropAt = {x: L.xaxis.p2d(px - L.xaxis._offset), y: L.yaxis.p2d(py - L.yaxis._offset)};
-  }
-
-  drop() {
-    if (!this.dragging) return;
-    this.dragging = false;
-    if (this.dropAt && this.api) this.api.setTriggerValue("start", this.dropAt);
-    this.dropAt = null;
+  // The start of the race drawn ({x, y}; null: none).
+  startPoint() {
+    const path = this.race && this.race.paths[0];
+    return path && path.x.length ? {x: path.x[0], y: path.y[0]} : null;
   }
 
   destroy() {
@@ -251,10 +204,10 @@ class Panel {
     this.syncStep();
     if (!this.listening && this.gd.on) {
       this.listening = true;  // Plotly keeps its event handlers across react
-      this.gd.on("plotly_afterplot", () => this.placeHandle());
-      this.gd.on("plotly_relayout", () => { this.placeHandle(); this.catchUpSoon(); });
+      this.gd.on("plotly_afterplot", () => this.ring.place());
+      this.gd.on("plotly_relayout", () => { this.ring.place(); this.catchUpSoon(); });
     }
-    this.placeHandle();
+    this.ring.place();
   }
 
   showControls(data) {
