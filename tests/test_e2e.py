@@ -217,6 +217,52 @@ def test_after_a_release_another_slider_still_redraws_while_dragged(page, server
     assert_paths_are_the_race(page)
 
 
+# What the animated traces (comets, loss heads, loss cursor) look like in the chart's SVG:
+# per trace its markers' transforms, or its line's path.
+MARKS_JS = f"""() => {{ const gd = {GD}, m = gd.layout.meta.motion;
+  return m.animated.map(i => {{ const g = gd.querySelector('.trace' + gd._fullData[i].uid);
+    const line = g.querySelector('path.js-line');
+    return line ? [line.getAttribute('d')]
+                : Array.from(g.querySelectorAll('path.point'), p => p.getAttribute('transform'));
+  }}); }}"""
+
+
+def numbers(texts: list[str]) -> list[float]:
+    return [float(v) for t in texts for v in re.findall(r"-?[\d.]+(?:e-?\d+)?", t)]
+
+
+def test_a_stop_is_drawn_at_once_where_plotly_draws_it(page, server):
+    """A stop of a held slider is drawn into the chart's SVG at once (no Plotly.animate); when
+    the slider rests, Plotly's own data catches up, and Plotly then draws the comets, the loss
+    heads and the cursor where that first drawing put them."""
+    open_app(page, server, DRAG_QUERY)
+    page.wait_for_timeout(500)  # the sliders' races decoded
+    page.evaluate(f"() => {{ window.__animated = 0;"
+                  f"  {GD}.on('plotly_animated', () => {{ window.__animated += 1; }}); }}")
+    before = page.evaluate(MARKS_JS)
+    # Held (pointer down) and moved two stops down, as a drag does; read in the same task.
+    sketched = page.evaluate(f"""() => {{ const s = document.querySelector('{SLIDER["lr"]}');
+        s.dispatchEvent(new PointerEvent('pointerdown'));
+        s.value = String(Number(s.value) - 2);
+        s.dispatchEvent(new Event('input'));
+        return ({MARKS_JS})(); }}""")
+    assert sketched != before
+    page.wait_for_timeout(200)
+    assert page.evaluate("() => window.__animated") == 0, "Plotly drew the stop, not the sketch"
+    page.wait_for_function("() => window.__animated > 0", timeout=10_000)  # the slider rests
+    page.wait_for_timeout(100)
+    drawn = page.evaluate(MARKS_JS)
+    assert [len(t) for t in drawn] == [len(t) for t in sketched]
+    assert numbers(sum(drawn, [])) == pytest.approx(numbers(sum(sketched, [])), abs=0.011)
+    query = page.url
+    page.evaluate(f"""() => {{ const s = document.querySelector('{SLIDER["lr"]}');
+        s.dispatchEvent(new PointerEvent('pointerup'));
+        s.dispatchEvent(new Event('change')); }}""")
+    page.wait_for_function("(old) => window.location.href !== old", arg=query)
+    wait_idle(page)
+    assert_paths_are_the_race(page)
+
+
 def test_a_key_press_moves_a_slider_one_stop(page, server):
     open_app(page, server, DRAG_QUERY)
     slider = page.locator(SLIDER["momentum"])

@@ -26,7 +26,7 @@ _HERE = Path(__file__).resolve().parent
 STATIC = _HERE.parents[1] / "static"  # next to app.py: Streamlit serves it at app/static/
 _PLOTLY_JS = Path(plotly.__file__).resolve().parent / "package_data" / "plotly.min.js"
 MODULES = ("panel.js", "dom.js", "download.js", "payload.js", "frames.js", "stops.js",
-           "clip.js", "layout.js")
+           "clip.js", "sketch.js", "layout.js", "start.js")
 
 
 def _copy(src: bytes, dest: Path) -> None:

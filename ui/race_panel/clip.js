@@ -1,5 +1,5 @@
-// SVG paths for lines drawn straight into the chart (before Plotly's own redraw, which
-// waits for an animation frame and recomputes the whole figure: ~40-50 ms). Pure; tested.
+// SVG paths for lines and places for markers, drawn straight into the chart (sketch.js)
+// instead of by Plotly's own redraw, which recomputes the whole figure. Pure; tested.
 
 // An SVG path through `points` (pixels; null = a gap), each segment clipped to the plot area
 // plus a margin (Liang-Barsky): a diverging line runs far off the chart, and a dashed line
@@ -46,6 +46,30 @@ export function linePixels(xs, ys, x, range, height, log) {
     const xv = xs ? xs[k] : k, yv = ys[k];
     const ok = Number.isFinite(xv) && Number.isFinite(yv) && !(log && yv <= 0);
     out[k] = ok ? [x(xv), height * (range[1] - (log ? Math.log10(yv) : yv)) / span] : null;
+  }
+  return out;
+}
+
+// Where an element drawn for a point goes: its `transform`, rounded as Plotly rounds pixels.
+function translate([x, y]) {
+  const round = (v) => Math.round(v * 100) / 100;
+  return `translate(${round(x)},${round(y)})`;
+}
+
+// Out of every view: a marker whose point has no place now (Plotly would remove it; its next
+// draw places or removes it again).
+export const HIDDEN = "translate(-99999,-99999)";
+
+// Where the markers Plotly drew for the points `drawn` go for the points `points` (pixels;
+// null = a point Plotly cannot place, for which it draws no marker, so that its markers are,
+// in order, those of the other points): per marker its new `transform`, HIDDEN where its
+// point has no place now. Null where a point with a place has no marker (Plotly must add one).
+export function markerPlaces(drawn, points) {
+  if (drawn.length !== points.length) return null;
+  const out = [];
+  for (let i = 0; i < points.length; i++) {
+    if (drawn[i]) out.push(points[i] ? translate(points[i]) : HIDDEN);
+    else if (points[i]) return null;
   }
   return out;
 }

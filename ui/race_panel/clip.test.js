@@ -1,7 +1,7 @@
 import {test} from "node:test";
 import assert from "node:assert/strict";
 
-import {clippedPath, linePixels} from "./clip.js";
+import {HIDDEN, clippedPath, linePixels, markerPlaces} from "./clip.js";
 
 test("a line inside the box is drawn as it is", () => {
   assert.equal(clippedPath([[0, 0], [10, 5], [20, 0]], 100, 100),
@@ -27,4 +27,15 @@ test("linePixels: implicit steps, log axis, gaps", () => {
   assert.deepEqual(px, [[0, 0], [10, 100], null, null]);
   const lin = linePixels([1, 2], [0, 1], (v) => v, [0, 1], 50, false);
   assert.deepEqual(lin, [[1, 50], [2, 0]]);
+});
+
+test("markers move to their points' new places, rounded to the hundredth as Plotly's", () => {
+  assert.deepEqual(markerPlaces([[0, 0], null, [1, 1]], [[1.234, 5], null, [7, 8.006]]),
+                   ["translate(1.23,5)", "translate(7,8.01)"]);
+});
+
+test("a marker whose point has no place now is hidden; a new place needs Plotly", () => {
+  assert.deepEqual(markerPlaces([[0, 0], [1, 1]], [[2, 2], null]), ["translate(2,2)", HIDDEN]);
+  assert.equal(markerPlaces([[0, 0], null], [[2, 2], [3, 3]]), null);
+  assert.equal(markerPlaces([[0, 0]], [[0, 0], [1, 1]]), null);
 });

@@ -10,10 +10,11 @@ function link(url, filename) {
   a.remove();
 }
 
-// Plotly's `config` with the download button; `attribution()` is the annotation to add.
-export function withDownload(config, gd, attribution, onError) {
+// Plotly's `config` with the download button; `attribution()` is the annotation to add;
+// `ready()` settles once Plotly's data is what the chart shows.
+export function withDownload(config, gd, attribution, onError, ready = () => null) {
   const options = config.toImageButtonOptions || {};
-  const download = () => {
+  const download = () => Promise.resolve(ready()).then(() => {
     const L = gd._fullLayout, extra = 28;
     const margin = Object.assign({}, gd.layout.margin, {b: (gd.layout.margin || {}).b + extra});
     const note = attribution() ? [Object.assign({}, attribution(), {yshift: -margin.b + 4})] : [];
@@ -24,8 +25,8 @@ export function withDownload(config, gd, attribution, onError) {
     const format = options.format || "png";
     window.Plotly.toImage({data: gd.data, layout, config: {}}, {
       format, scale: options.scale || 1, width: layout.width, height: layout.height,
-    }).then((url) => link(url, (options.filename || "descent") + "." + format)).catch(onError);
-  };
+    }).then((url) => link(url, (options.filename || "descent") + "." + format));
+  }).catch(onError);
   return Object.assign({responsive: true}, config, {
     modeBarButtonsToRemove: [...(config.modeBarButtonsToRemove || []), "toImage"],
     modeBarButtonsToAdd: [{name: "download-png", title: "Download the chart as a PNG",

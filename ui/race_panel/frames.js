@@ -3,8 +3,9 @@
 // each path and loss curve is drawn up to step k only; at the last step, in full. Pure.
 
 // The Plotly update (traces and their data) that shows step `k` of a race whose entries
-// have `paths[e] = {x, y}` (up to the last finite point) and `curves[e]` (loss per step).
-export function frameAt(motion, paths, curves, k) {
+// have `paths[e] = {x, y}` (up to the last finite point) and `curves[e]` (loss per step);
+// the loss cursor spans `cursor` ([lo, hi]; null: the span it has).
+export function frameAt(motion, paths, curves, k, cursor = null) {
   const n = paths.length, trail = motion.trail;
   const cx = new Float64Array(n * trail), cy = new Float64Array(n * trail);
   const hy = new Float64Array(n);
@@ -21,8 +22,18 @@ export function frameAt(motion, paths, curves, k) {
                y: y.subarray(0, Math.min(k + 1, y.length))});
   }
   for (let e = 0; e < n; e++) data.push({y: curves[e].subarray(0, k + 1)});
-  data.push({x: cx, y: cy}, {x: new Array(n).fill(k), y: hy}, {x: [k, k]});
+  data.push({x: cx, y: cy}, {x: new Array(n).fill(k), y: hy},
+            cursor ? {x: [k, k], y: cursor.slice()} : {x: [k, k]});
   return {data, traces: [...motion.paths, ...motion.losses, ...motion.animated]};
+}
+
+// frameAt's update restricted to what a slider stop changes: the path and loss curve of the
+// entries `moving`, and the animated traces (comets, loss heads, cursor), which follow every
+// entry. The other traces are left as they are drawn.
+export function stopFrame(motion, paths, curves, k, cursor, moving) {
+  const full = frameAt(motion, paths, curves, k, cursor), n = paths.length;
+  const keep = [...moving, ...moving.map((e) => n + e), 2 * n, 2 * n + 1, 2 * n + 2];
+  return {data: keep.map((j) => full.data[j]), traces: keep.map((j) => full.traces[j])};
 }
 
 // The last step of a race (what the chart shows when it is not playing).

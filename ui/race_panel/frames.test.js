@@ -1,7 +1,7 @@
 import {test} from "node:test";
 import assert from "node:assert/strict";
 
-import {frameAt, lastStep, stopChanges} from "./frames.js";
+import {frameAt, lastStep, stopChanges, stopFrame} from "./frames.js";
 
 const motion = {frames: [0, 2, 4], trail: 3, paths: [2, 3], losses: [4, 5],
                 animated: [6, 7, 8]};
@@ -51,4 +51,15 @@ test("while stops are drawn the loss axis only grows", () => {
   assert.deepEqual(stopChanges(names, names, range, [-3.15, 0.15]), {names: null, range: null});
   assert.deepEqual(stopChanges(names, names, range, [-6.15, 0.15]).range, [-6.15, 1.15]);
   assert.deepEqual(stopChanges(names, names, range, [-1.15, 2.15]).range, [-4.15, 2.15]);
+});
+
+test("a stop's frame: the moving entries' path and loss, every comet, head and the cursor", () => {
+  const k = lastStep(motion);
+  const {data, traces} = stopFrame(motion, paths, curves, k, [0.5, 9], [1]);
+  assert.deepEqual(traces, [3, 5, 6, 7, 8]);
+  assert.deepEqual(Array.from(data[0].x), [5, 6]);
+  assert.deepEqual(Array.from(data[1].y), [4, 3, NaN, NaN, NaN]);
+  assert.equal(data[2].x.length, 2 * motion.trail);  // the comets of both entries
+  assert.deepEqual(data[4], {x: [k, k], y: [0.5, 9]});
+  assert.deepEqual(frameAt(motion, paths, curves, k).data[6], {x: [k, k]});  // span kept
 });

@@ -4,24 +4,34 @@
 // The server sends, with each figure, the races along each slider through the current
 // settings (viz/scrub.py, decoded by payload.js): all three sliders' on a first visit, then
 // the released slider's, and another slider's as soon as it is grabbed or focused (`want`).
-// Dragging a slider draws each stop it crosses from those at once (`input` events); the
-// release reports the settings to Python (`setStateValue`), whose rerun updates the table,
-// the warnings and the URL, and sends the exact figure and the new axes. Where the panel
-// holds no race for a stop (noisy gradients, a stop a batch cannot race, a slider's races
-// not arrived yet), it waits for that rerun.
+// Dragging a slider draws each stop it crosses from those at once (`input` events), straight
+// into the chart's SVG (sketch.js); Plotly is called only for what that cannot draw (new
+// legend names, a grown loss axis) and catches up with its own data later. The release
+// reports the settings to Python (`setStateValue`), whose rerun updates the table, the
+// warnings and the URL, and sends the exact figure and the new axes. Where the panel holds no
+// race for a stop (noisy gradients, a stop a batch cannot race, a slider's races not arrived
+// yet), it waits for that rerun.
 //
 // Plotly is loaded once from the app's static folder (no CDN: a lecture hall may have no
 // internet). Nothing here reads or writes the page around the panel except the keys that
 // play and step the race when no input has the focus.
 
-import {clippedPath, linePixels} from "./clip.js";
 import {decodeAxis, decodeTyped} from "./payload.js";
-import {frameAt, grownRange, lastStep, stopChanges} from "./frames.js";
+import {frameAt, grownRange, lastStep, stopChanges, stopFrame} from "./frames.js";
+import {sketchFrame} from "./sketch.js";
 import {keyStep, label, nearestStop} from "./stops.js";
 import {AXES, buildPanel, el, richText} from "./dom.js";
 import {withDownload} from "./download.js";
 import {fitDomains, mapAspect, withDomains} from "./layout.js";
+import {StartRing} from "./start.js";
 const panels = new WeakMap();  // parentElement -> its panel (the module is called per render)
+
+// A frame shown at once, as the step slider and a stop show it (no transition).
+const AT_ONCE = {mode: "immediate", transition: {duration: 0},
+                 frame: {duration: 0, redraw: false}};
+// How long a sketched stop may rest before Plotly's own data is brought to it, when no figure
+// from the server (which replaces it) came first.
+const CATCH_UP_MS = 500;
 
 let plotlyLoading = null;  // one script tag for every panel of the page
 function loadPlotly(src) {
@@ -47,7 +57,12 @@ class Panel {
     this.spec = null;  // ... parsed
     this.axes = {};  // axis -> {values, moving, stops: Promise, decoded: stops once ready}
     this.axesText = null;
-    this.race = null;  // {paths, curves} of what is drawn (for playback)
+    this.race = null;  // {paths, curves, cursor} of what is drawn (for playback)
+    // A stop drawn into the SVG whose data Plotly does not hold yet: {axis, index, frame,
+    // moving (its entries), range (the stop's loss range), drawn (false: the sketch could
+    // not draw it all)}.
+    this.ahead = null;
+    this.catchUpTimer = null;
     this.shownStop = {};  // axis -> index drawn from the axis (absent: the server's figure)
     // Axes made stale by a release until the rerun brings new ones: the other sliders'
     // (a new lr moves every momentum stop); the released slider's own axis still holds.
@@ -78,75 +93,31 @@ class Panel {
     });
     this.onKey = (ev) => this.key(ev);
     document.addEventListener("keydown", this.onKey);
-    this.onResize = () => this.fit();
+    this.onResize = () => this.queue(() => this.fit());
     window.addEventListener("resize", this.onResize);
     // The sidebar opening or closing changes the chart's width, not the window's.
     this.resizes = window.ResizeObserver ? new ResizeObserver(this.onResize) : null;
     if (this.resizes) this.resizes.observe(this.gd);
     this.gd.addEventListener("click", (ev) => this.click(ev));
-    this.handle.addEventListener("pointerdown", (ev) => this.grab(ev));
-    this.handle.addEventListener("pointermove", (ev) => this.drag(ev));
-    this.handle.addEventListener("pointerup", (ev) => this.drop(ev));
-    this.handle.addEventListener("keydown", (ev) => this.nudge(ev));
+    // Plotly's hover, zoom and legend read its own data: it catches up before the pointer
+    // does anything on the chart.
+    this.gd.addEventListener("pointermove", () => this.catchUpSoon(), true);
+    this.ring = new StartRing(this.handle, this.gd, () => this.startPoint(), (point) => {
+      if (!this.api) return false;
+      this.api.setTriggerValue("start", point);
+      return true;
+    });
   }
 
-  // The arrow keys move the start by a fiftieth of the map (the ring has the focus).
-  nudge(ev) {
-    const L = this.gd._fullLayout, path = this.race && this.race.paths[0];
-    const dir = {ArrowLeft: [-1, 0], ArrowRight: [1, 0], ArrowUp: [0, 1], ArrowDown: [0, -1]};
-    if (!dir[ev.key] || !L || !path || !this.api) return;
-    ev.preventDefault();
-    const [dx, dy] = dir[ev.key], xr = L.xaxis.range, yr = L.yaxis.range;
-    const clamp = (v, r) => Math.max(Math.min(r[0], r[1]), Math.min(Math.max(r[0], r[1]), v));
-    this.api.setTriggerValue("start", {
-      x: clamp(path.x[0] + dx * (xr[1] - xr[0]) / 50, xr),
-      y: clamp(path.y[0] + dy * (yr[1] - yr[0]) / 50, yr)});
-  }
-
-  // -- the start handle: drag the start of the race on the map ------------------------------
-
-  // Where the start is, in pixels of the panel (null: no race drawn).
-  startPixels() {
-    const L = this.gd._fullLayout, path = this.race && this.race.paths[0];
-    if (!L || !L.xaxis || !path || !path.x.length) return null;
-    return [this.gd.offsetLeft + L.xaxis._offset + L.xaxis.d2p(path.x[0]),
-            this.gd.offsetTop + L.yaxis._offset + L.yaxis.d2p(path.y[0])];
-  }
-
-  placeHandle() {
-    if (this.dragging) return;
-    const at = this.startPixels();
-    this.handle.hidden = !at;
-    if (at) Object.assign(this.handle.style, {left: `${at[0]}px`, top: `${at[1]}px`});
-  }
-
-  grab(ev) {
-    if (!this.api || !this.gd._fullLayout) return;
-    this.dragging = true;
-    this.handle.setPointerCapture(ev.pointerId);
-    ev.preventDefault();
-  }
-
-  // The handle follows the pointer, inside the map.
-  drag(ev) {
-    if (!this.dragging) return;
-    const L = this.gd._fullLayout, box = this.gd.getBoundingClientRect();
-    const clamp = (v, a) => Math.max(a._offset, Math.min(a._offset + a._length, v));
-    const px = clamp(ev.clientX - box.left, L.xaxis), py = clamp(ev.clientY - box.top, L.yaxis);
-    Object.assign(this.handle.style, {left: `${this.gd.offsetLeft + px}px`,
-                                      top: `${this.gd.offsetTop + py}px`});
-    this.dropAt = {x: L.xaxis.p2d(px - L.xaxis._offset), y: L.yaxis.p2d(py - L.yaxis._offset)};
-  }
-
-  drop() {
-    if (!this.dragging) return;
-    this.dragging = false;
-    if (this.dropAt && this.api) this.api.setTriggerValue("start", this.dropAt);
-    this.dropAt = null;
+  // The start of the race drawn ({x, y}; null: none).
+  startPoint() {
+    const path = this.race && this.race.paths[0];
+    return path && path.x.length ? {x: path.x[0], y: path.y[0]} : null;
   }
 
   destroy() {
     this.stop();
+    clearTimeout(this.catchUpTimer);
     document.removeEventListener("keydown", this.onKey);
     window.removeEventListener("resize", this.onResize);
     if (this.resizes) this.resizes.disconnect();
@@ -209,6 +180,13 @@ class Panel {
     const height = this.height();
     const fitted = withDomains(spec, this.domains(spec.layout, height));
     const layout = Object.assign(fitted.layout, {height, autosize: true});
+    if (this.ahead) {
+      // The SVG shows a stop Plotly's data lacks: every trace is drawn again, even one whose
+      // new data equals what Plotly holds.
+      layout.datarevision = `ahead-${this.seq}-${Date.now()}`;
+      this.ahead = null;
+    }
+    clearTimeout(this.catchUpTimer);
     try {
       await Plotly.react(this.gd, fitted.data, layout, this.config(data.config || {}));
       this.error.textContent = "";
@@ -226,10 +204,10 @@ class Panel {
     this.syncStep();
     if (!this.listening && this.gd.on) {
       this.listening = true;  // Plotly keeps its event handlers across react
-      this.gd.on("plotly_afterplot", () => this.placeHandle());
-      this.gd.on("plotly_relayout", () => this.placeHandle());
+      this.gd.on("plotly_afterplot", () => this.ring.place());
+      this.gd.on("plotly_relayout", () => { this.ring.place(); this.catchUpSoon(); });
     }
-    this.placeHandle();
+    this.ring.place();
   }
 
   showControls(data) {
@@ -270,7 +248,7 @@ class Panel {
 
   onSlide(axis, index) {
     this.showValue(axis);
-    this.drawLinesNow(axis, index);
+    this.showStopNow(axis, index);
     this.wanted = {axis, index};
     if (this.busy) return;  // the draw under way picks up the latest stop when it ends
     this.busy = true;
@@ -284,30 +262,43 @@ class Panel {
     });
   }
 
-  // The moving lines of stop `index` of `axis`, written straight into the chart's SVG at
-  // once; Plotly's own draw of the whole figure (markers, axis, legend) follows (drawStop).
-  drawLinesNow(axis, index) {
-    const held = this.axes[axis], L = this.gd._fullLayout, m = this.motion();
+  // Stop `index` of `axis`, if its races are decoded, drawn at once: the race becomes the
+  // stop's and what the stop changes (the moving lines, comets, loss heads and cursor) is
+  // sketched into the chart's SVG, the loss axis grown to hold it. Plotly follows: drawStop,
+  // catchUp. False where the panel holds no race for the stop.
+  showStopNow(axis, index) {
+    const held = this.axes[axis], m = this.motion();
     const stop = held && held.decoded && held.decoded[index];
-    if (!stop || this.stale.has(axis) || !L || !m || !L.xaxis2 || !L.yaxis2) return;
-    held.moving.forEach((e, j) => {
-      const lines = [[m.paths[e], stop.paths[j].x, stop.paths[j].y],
-                     [m.losses[e], null, stop.curves[j]]];
-      for (const [i, xs, ys] of lines) {
-        const trace = (this.gd._fullData || [])[i];
-        const path = trace && this.gd.querySelector(`.trace${trace.uid} path.js-line`);
-        if (!path) continue;
-        const loss = trace.yaxis === "y2";
-        const xa = loss ? L.xaxis2 : L.xaxis, ya = loss ? L.yaxis2 : L.yaxis;
-        const range = loss ? grownRange(ya.range, stop.range) : ya.range;
-        const px = linePixels(xs, ys, (v) => xa.c2p(v), range, ya._length,
-                              loss && ya.type === "log");
-        path.setAttribute("d", clippedPath(px, xa._length, ya._length));
-      }
-    });
+    if (!stop || this.stale.has(axis) || !this.race || !m) return false;
+    this.stop();
+    const paths = this.race.paths.slice(), curves = this.race.curves.slice();
+    held.moving.forEach((e, j) => { paths[e] = stop.paths[j]; curves[e] = stop.curves[j]; });
+    this.race = {paths, curves, cursor: stop.cursor};
+    this.k = null;
+    // The entries moved since Plotly last drew stay in the frame until it catches up.
+    const moving = [...new Set([...(this.ahead ? this.ahead.moving : []), ...held.moving])];
+    const frame = stopFrame(m, paths, curves, lastStep(m), stop.cursor, moving);
+    this.ahead = {axis, index, frame, moving, range: stop.range, drawn: false};
+    this.ahead.drawn = this.sketch();
+    clearTimeout(this.catchUpTimer);
+    this.catchUpTimer = setTimeout(() => this.catchUpSoon(), CATCH_UP_MS);
+    this.shownStop[axis] = index;
+    this.showAttribution(Object.assign({}, this.attributionNow || {}, {text: stop.attribution}));
+    this.syncStep();
+    return true;
   }
 
-  // Draw stop `index` of `axis` from what the panel holds (nothing when it holds none).
+  // The stop ahead of Plotly drawn into the SVG, on the loss axis as Plotly draws it, grown
+  // to hold the stop (false: not all of it could be).
+  sketch() {
+    const L = this.gd._fullLayout;
+    if (!this.ahead || !L || !L.yaxis2) return false;
+    return sketchFrame(this.gd, this.ahead.frame, grownRange(L.yaxis2.range, this.ahead.range));
+  }
+
+  // What only Plotly can draw of stop `index` of `axis`: the frame where the sketch could not,
+  // and a stop's new legend names and grown loss axis range, in one Plotly.update (each
+  // Plotly call runs its whole pipeline again), over which the sketch is drawn again.
   async drawStop(axis, index) {
     const held = this.axes[axis];
     if (!held || this.stale.has(axis) || !this.race || !window.Plotly) return;
@@ -315,34 +306,39 @@ class Panel {
     const stop = stops && stops[index];
     const m = this.motion();
     if (!stop || !m) return;
-    const Plotly = window.Plotly;
-    this.stop();
-    const paths = this.race.paths.slice(), curves = this.race.curves.slice();
-    held.moving.forEach((e, j) => { paths[e] = stop.paths[j]; curves[e] = stop.curves[j]; });
-    this.race = {paths, curves};
-    this.k = null;
-    const frame = frameAt(m, paths, curves, lastStep(m));
-    const names = m.paths.map((_, e) => stop.names[e]);
-    frame.data[frame.data.length - 1] = {x: frame.data[frame.data.length - 1].x,
-                                         y: stop.cursor.slice()};
+    const ahead = this.ahead;
+    if (!ahead || ahead.axis !== axis || ahead.index !== index) {
+      if (!this.showStopNow(axis, index)) return;
+    }
+    if (!this.ahead.drawn) await this.catchUp();
     const traces = [...m.paths, ...m.losses];
+    const names = m.paths.map((_, e) => stop.names[e]);
     const yaxis = this.gd.layout.yaxis2 || {};
     const {names: newNames, range} = stopChanges(
       traces.map((i) => this.gd.data[i].name), [...names, ...names], yaxis.range, stop.range);
-    // A new loss axis range goes with the new names, in one Plotly.update after the lines:
-    // each Plotly call runs its whole pipeline again, and an axis range in the animation
-    // frame costs one more (its relayout when the transition ends).
-    await Plotly.animate(this.gd, frame, {mode: "immediate", transition: {duration: 0},
-                                          frame: {duration: 0, redraw: false}});
     // The loss axis keeps its tick spacing until the rerun (a dtick relayout would redraw
     // the whole figure on every stop): its labels stay true, only denser or sparser.
     if (newNames || range) {
-      await Plotly.update(this.gd, newNames ? {name: newNames} : {},
-                          range ? {"yaxis2.range": range} : {}, traces);
+      await window.Plotly.update(this.gd, newNames ? {name: newNames} : {},
+                                 range ? {"yaxis2.range": range} : {}, traces);
+      // Plotly drew the data it holds: the stop goes back over it.
+      if (this.ahead && !this.sketch()) await this.catchUp();
     }
-    this.shownStop[axis] = index;
-    this.showAttribution(Object.assign({}, this.attributionNow || {}, {text: stop.attribution}));
-    this.syncStep();
+  }
+
+  // Plotly's own data brought to the stop sketched ahead of it, so that whatever Plotly draws
+  // next (hover, zoom, a resize, the PNG) is that stop. Not needed once the server's figure
+  // comes (after a release), which replaces it.
+  async catchUp() {
+    const ahead = this.ahead;
+    clearTimeout(this.catchUpTimer);
+    if (!ahead || !window.Plotly) return;
+    this.ahead = null;
+    await window.Plotly.animate(this.gd, ahead.frame, AT_ONCE);
+  }
+
+  catchUpSoon() {
+    if (this.ahead) this.queue(() => this.catchUp());
   }
 
   // A slider is grabbed (or focused) whose races the panel does not hold: ask the server
@@ -392,9 +388,11 @@ class Panel {
     const m = this.motion();
     if (!m || !this.race || !window.Plotly) return;
     this.k = k === lastStep(m) ? null : k;
-    const frame = frameAt(m, this.race.paths, this.race.curves, k);
-    window.Plotly.animate(this.gd, frame, {mode: "immediate", transition: {duration: 0},
-                                           frame: {duration: 0, redraw: false}});
+    // Every moving trace of the race: Plotly holds the sketched stop's data too after it.
+    clearTimeout(this.catchUpTimer);
+    this.ahead = null;
+    const frame = frameAt(m, this.race.paths, this.race.curves, k, this.race.cursor);
+    window.Plotly.animate(this.gd, frame, AT_ONCE);
     this.syncStep();
   }
 
@@ -465,22 +463,25 @@ class Panel {
                        fontSize: (layout.font && layout.font.size) || 14});
   }
 
-  fit() {
+  async fit() {
     if (!window.Plotly || !this.gd.layout || !this.spec) return;
     const h = this.height(), fit = this.domains(this.spec.layout, h);
     const now = this.gd.layout.xaxis.domain || [];
     const moved = Math.abs((now[1] || 0) - fit.map[1]) > 0.005;
     if (Math.abs((this.gd.layout.height || 0) - h) > 4 || moved) {
+      await this.catchUp();  // the relayout draws what Plotly holds
       const scale = this.gd.data.findIndex((t) => t.name === "level scale");
       const layout = {height: h, "xaxis.domain": fit.map, "xaxis2.domain": fit.loss};
-      if (scale < 0) window.Plotly.relayout(this.gd, layout);
-      else window.Plotly.update(this.gd, {"marker.colorbar.x": fit.colorbarX}, layout, [scale]);
+      if (scale < 0) await window.Plotly.relayout(this.gd, layout);
+      else await window.Plotly.update(this.gd, {"marker.colorbar.x": fit.colorbarX}, layout,
+                                      [scale]);
     }
   }
 
   config(config) {
     return withDownload(config, this.gd, () => this.attributionNow,
-                        (err) => { this.error.textContent = String(err); });
+                        (err) => { this.error.textContent = String(err); },
+                        () => this.queue(() => this.catchUp()));
   }
 
   // A click on the map (with "pick the start" on) sends its data coordinates.
