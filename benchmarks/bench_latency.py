@@ -14,6 +14,8 @@ exponential decay, in the same run:
   number of distinct drawings of the optimizers' lines seen before the mouse is released.
 - **websocket bytes**: of the first load, and p50 of a settle (from the key to the rerun's end).
 
+Each slider is measured on a freshly opened page of the same scene.
+
 Nothing in the app is instrumented: the page is watched from outside (MutationObserver).
 Prints a markdown table.
 """
@@ -131,21 +133,24 @@ def drag_states(page, name: str) -> float:
 
 
 def measure(browser, url: str, names: list[str], moves: int) -> dict:
-    page = browser.new_page(viewport={"width": 1280, "height": 720})
-    received: list[int] = []
-    page.on("websocket", lambda ws: ws.on(
-        "framereceived",
-        lambda payload: received.append(len(payload) if isinstance(payload, bytes | str) else 0)))
-    page.goto(url)
-    wait_for_charts(page)
-    page.wait_for_timeout(500)
-    first_load = sum(received)
-    page.evaluate(WATCH_JS)
-    out = {"first_load_bytes": first_load}
+    """Each slider on a page of its own, opened at ``url``: a slider measured after another
+    would start from where that one left the race (the lr's drag ends where every run
+    diverges, and momentum's presses then change next to nothing)."""
+    out: dict = {}
     for name in names:
+        page = browser.new_page(viewport={"width": 1280, "height": 720})
+        received: list[int] = []
+        page.on("websocket", lambda ws, received=received: ws.on(
+            "framereceived", lambda payload: received.append(
+                len(payload) if isinstance(payload, bytes | str) else 0)))
+        page.goto(url)
+        wait_for_charts(page)
+        page.wait_for_timeout(500)
+        out.setdefault("first_load_bytes", sum(received))
+        page.evaluate(WATCH_JS)
         out[name] = key_presses(page, name, moves, received)
         out[name]["drag"] = drag_states(page, name)
-    page.close()
+        page.close()
     return out
 
 
