@@ -309,12 +309,14 @@ def scene_from_query(query: Mapping[str, Any]) -> tuple[Scene, list[str]]:
         except ParamError as err:
             warnings.append(f"URL parameter {key!r}: {err}; using the default.")
     scene = replace(scene, **changes)
-    return _check_combinations(scene, warnings)
+    return _check_combinations(scene, warnings, decay_given="decay" in changes)
 
 
-def _check_combinations(scene: Scene, warnings: list[str]) -> tuple[Scene, list[str]]:
+def _check_combinations(scene: Scene, warnings: list[str],
+                        decay_given: bool = True) -> tuple[Scene, list[str]]:
     """Checks that need more than one parameter: a custom formula that parses, the start
-    inside the map, the decay rate inside its schedule's range."""
+    inside the map, the decay rate inside its schedule's range (a schedule without its rate,
+    ``sch=exponential``, takes the schedule's default rate, unremarked)."""
     if scene.surface == CUSTOM:
         try:
             scene.get_surface()
@@ -330,7 +332,9 @@ def _check_combinations(scene: Scene, warnings: list[str]) -> tuple[Scene, list[
     if scene.schedule in DECAY_SETTINGS:
         _, (lo, hi), default = DECAY_SETTINGS[scene.schedule]
         if not lo <= scene.decay <= hi:
-            warnings.append(f"URL parameter 'dec': {scene.decay:g} is outside [{lo:g}, {hi:g}] "
-                            f"for a {scene.schedule} schedule; using {default:g}.")
+            if decay_given:
+                warnings.append(f"URL parameter 'dec': {scene.decay:g} is outside "
+                                f"[{lo:g}, {hi:g}] for the {scene.schedule} schedule; using "
+                                f"{default:g}.")
             scene = replace(scene, decay=default)
     return scene, warnings

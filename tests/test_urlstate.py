@@ -170,3 +170,17 @@ def test_hyperparameters_whose_default_is_none_or_inf_are_set_as_numbers():
     assert not np.allclose(scene.race()[0].points, default.race()[0].points)
     for bad in ("prodigy.beta3=1.5", "prodigy.growth_rate=0.5", "prodigy.growth_rate=inf"):
         assert "'hp'" in scene_from_query({"opt": "prodigy", "hp": bad})[1][0], bad
+
+
+@pytest.mark.parametrize("kind", list(DECAY_SETTINGS))
+def test_a_schedule_without_its_rate_takes_a_rate_of_its_range_without_a_warning(kind):
+    """``?sch=exponential`` is a link a lecturer types: no warning about a ``dec`` it lacks
+    (the rate is the Scene's default where that lies in the schedule's range, else the
+    schedule's own default); a ``dec`` out of range is still named."""
+    _, (lo, hi), default = DECAY_SETTINGS[kind]
+    scene, warnings = scene_from_query({"sch": kind})
+    assert warnings == []
+    assert scene.schedule == kind and lo <= scene.decay <= hi
+    assert scene.decay in (Scene().decay, default)
+    scene, warnings = scene_from_query({"sch": kind, "dec": str(hi + 1)})
+    assert lo <= scene.decay <= hi and len(warnings) == 1 and "'dec'" in warnings[0]
