@@ -21,6 +21,10 @@ COMPACT_CSS = """<style>
 .block-container, [data-testid="stMainBlockContainer"] {padding-top: 1.2rem;
   padding-bottom: 1rem;}
 [data-testid="stSidebarUserContent"] {padding-top: 1rem;}
+@media (max-width: 1500px) {  /* 1280 projector, sidebar open: width to the charts */
+  .block-container, [data-testid="stMainBlockContainer"] {padding-left: 1.5rem;
+    padding-right: 1.5rem;}
+}
 .katex-display {overflow-x: auto; overflow-y: hidden; margin: 0.4em 0;}
 .katex-display > .katex {font-size: 1.05em;}
 </style>"""
