@@ -503,6 +503,22 @@ def test_presentation_mode_keeps_the_sliders_and_fills_the_screen(page, server):
     assert error_elements(page) == []
 
 
+def test_the_chart_follows_its_column_when_the_sidebar_comes_and_goes(page, server):
+    # The window keeps its size: only the column changes (Plotly's own `responsive` follows
+    # the window). After each toggle the chart must be drawn as wide as its box.
+    open_app(page, server, "s=bowl&opt=sgd&n=30")
+    widths = f"() => [{GD}._fullLayout.width, {GD}.clientWidth]"
+    fits = f"() => {{ const [drawn, box] = ({widths})(); return Math.abs(drawn - box) <= 4; }}"
+    box = page.evaluate(widths)[1]
+    page.locator('[data-testid="stSidebar"]').hover()  # its collapse button shows on hover
+    page.locator('[data-testid="stSidebarCollapseButton"] button').click()
+    page.wait_for_function(f"() => ({widths})()[1] > {box} + 100")
+    page.wait_for_function(fits, timeout=10_000)
+    page.locator('[data-testid="stExpandSidebarButton"]').click()
+    page.wait_for_function(f"() => Math.abs(({widths})()[1] - {box}) <= 2")  # slid in
+    page.wait_for_function(fits, timeout=10_000)
+
+
 def test_the_charts_png_button_downloads_the_chart_with_its_attribution(page, server):
     open_app(page, server, "s=bowl&opt=sgd&n=30")
     page.locator(".rp-chart").hover()

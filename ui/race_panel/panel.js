@@ -468,10 +468,15 @@ class Panel {
     const h = this.height(), fit = this.domains(this.spec.layout, h);
     const now = this.gd.layout.xaxis.domain || [];
     const moved = Math.abs((now[1] || 0) - fit.map[1]) > 0.005;
-    if (Math.abs((this.gd.layout.height || 0) - h) > 4 || moved) {
+    // Plotly's own `responsive` follows the window, not the column (the sidebar coming back
+    // narrows the chart at the same window size): the width is checked here too.
+    const width = this.gd.clientWidth;
+    const resized = width > 0 && Math.abs((this.gd._fullLayout || {}).width - width) > 4;
+    if (Math.abs((this.gd.layout.height || 0) - h) > 4 || moved || resized) {
       await this.catchUp();  // the relayout draws what Plotly holds
       const scale = this.gd.data.findIndex((t) => t.name === "level scale");
-      const layout = {height: h, "xaxis.domain": fit.map, "xaxis2.domain": fit.loss};
+      const layout = {height: h, autosize: true, "xaxis.domain": fit.map,
+                      "xaxis2.domain": fit.loss};
       if (scale < 0) await window.Plotly.relayout(this.gd, layout);
       else await window.Plotly.update(this.gd, {"marker.colorbar.x": fit.colorbarX}, layout,
                                       [scale]);
